@@ -1,0 +1,440 @@
+"""What a minsec record is: one Pydantic model per record kind, strict and closed.
+
+The models are the single source of truth. The JSON Schemas under ``schemas/``, the Table
+Schemas in ``datapackage.json``, the CSV columns and CODEBOOK.md are all generated from
+them, so a description or constraint written here is written once.
+"""
+
+import re
+import unicodedata
+from typing import Annotated, Any, ClassVar, Self
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
+
+from minsec import codes
+from minsec.dates import PARTIAL_DATE_PATTERN, normalise_partial_date, parse_partial_date
+from minsec.vocabularies import (
+    PLOVER_BY_EVENT_TYPE,
+    ActorKind,
+    Attribution,
+    ClaimType,
+    CommodityKind,
+    DatePrecision,
+    DealPartyRole,
+    DealStatus,
+    DealType,
+    EventActorRole,
+    EventType,
+    Metric,
+    OutletType,
+    PloverType,
+    RecordKind,
+    TermKind,
+    Unit,
+    Verification,
+)
+
+ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+ID_MAX_LENGTH = 80
+QUOTE_MAX_LENGTH = 500
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _check_text(value: str) -> str:
+    """Reject text that would corrupt a CSV, fool a spreadsheet or compare unequal to itself."""
+    if not value.strip():
+        raise ValueError("must not be empty; remove the field if there is nothing to say")
+    if value != value.strip():
+        raise ValueError("has leading or trailing white space; remove it")
+    if _CONTROL.search(value.replace("\n", "")):
+        raise ValueError("contains a control character; remove it")
+    if value.startswith(_FORMULA_START):
+        raise ValueError(
+            f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it"
+        )
+    if unicodedata.normalize("NFC", value) != value:
+        raise ValueError("is not Unicode NFC; normalise it (your editor can, or unicodedata.normalize)")
+    return value
+
+
+def _check_country(value: str) -> str:
+    if value not in codes.countries():
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code (upper case, e.g. DZA, USA)")
+    return value
+
+
+def _check_currency(value: str) -> str:
+    if value not in codes.currencies():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)")
+    return value
+
+
+def _check_language(value: str) -> str:
+    if value not in codes.languages():
+        raise ValueError(f"{value!r} is not an ISO 639-1 language code (e.g. en, fr, ar)")
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} is not an http(s) URL; only http:// and https:// links are allowed")
+    return value
+
+
+Text = Annotated[StrictStr, AfterValidator(_check_text)]
+Id = Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
+CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_country)]
+CurrencyCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
+LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_check_language)]
+HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://"), AfterValidator(_check_http_url)]
+Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
+WikidataId = Annotated[StrictStr, Field(pattern=r"^Q[1-9][0-9]*$")]
+Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
+PositiveNumber = Annotated[StrictInt | StrictFloat, Field(gt=0, allow_inf_nan=False)]
+
+
+PartialDate = Annotated[
+    StrictStr,
+    BeforeValidator(normalise_partial_date),
+    Field(pattern=PARTIAL_DATE_PATTERN),
+]
+
+
+class Citation(BaseModel):
+    """A verbatim quote from a source that supports the record it belongs to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source_id: Id = Field(description="The cited source (fk sources.id).")
+    quote: Quote = Field(
+        description=(
+            "Verbatim text of the source, at most 500 characters, that supports the record; "
+            "checked against the source text (white space normalised)."
+        )
+    )
+
+
+class Record(BaseModel):
+    """Fields and checks every record kind shares."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+    record_kind: ClassVar[RecordKind]
+    folder: ClassVar[str]
+    #: Partial-date fields, each with a ``<name>_precision`` companion filled in on validation.
+    date_fields: ClassVar[tuple[str, ...]] = ()
+
+    id: Id = Field(
+        description="Stable identifier, lowercase kebab-case, equal to the record's file name; never reused."
+    )
+
+    @model_validator(mode="after")
+    def _dates_carry_precision(self) -> Self:
+        for name in self.date_fields:
+            value, precision_field = getattr(self, name), f"{name}_precision"
+            written = getattr(self, precision_field)
+            if value is None:
+                if written not in (None, DatePrecision.unknown):
+                    raise ValueError(
+                        f"{precision_field} is {written.value!r} but {name} is empty; "
+                        f"give {name} or set {precision_field}: unknown"
+                    )
+                setattr(self, precision_field, DatePrecision.unknown)
+                continue
+            precision = parse_partial_date(value)[1]
+            if written is not None and written != precision:
+                raise ValueError(
+                    f"{precision_field} {written.value!r} contradicts {name} {value!r}, which is "
+                    f"written to the {precision.value}; remove {precision_field} or make them agree"
+                )
+            setattr(self, precision_field, precision)
+        return self
+
+
+def _note() -> Any:
+    return Field(
+        default=None,
+        description="Curator's remarks: where a source is vague, wrong or contradicted, and why a field is empty.",
+    )
+
+
+def _withdrawn() -> Any:
+    return Field(
+        default=False,
+        description="True when the record turned out wrong; kept so that ids never break, explained in note.",
+    )
+
+
+def _citations() -> Any:
+    return Field(min_length=1, description="The evidence: at least one verbatim quote from a cited source.")
+
+
+def _precision(of: str) -> Any:
+    return Field(
+        default=None,
+        description=f"Precision of {of}: day, month, year, or unknown when {of} is empty. Derived from how {of} is written.",
+    )
+
+
+class Source(Record):
+    """A publication cited as evidence."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.source
+    folder: ClassVar[str] = "sources"
+    date_fields: ClassVar[tuple[str, ...]] = ("published",)
+
+    title: Text = Field(description="Title as published.")
+    outlet: Text = Field(description="Who published it.")
+    outlet_type: OutletType = Field(description="What kind of publisher the outlet is.")
+    author: Text | None = Field(default=None, description="Author, when given.")
+    published: PartialDate | None = Field(
+        default=None, description="Publication date, when given (first day of the period)."
+    )
+    published_precision: DatePrecision | None = _precision("published")
+    url: HttpUrl | None = Field(default=None, description="Where it is published (http or https only).")
+    reports_from: Text | None = Field(
+        default=None, description="The original reporter when the source relays another outlet's reporting."
+    )
+    language: LanguageCode = Field(default="en", description="ISO 639-1 language of the text.")
+    text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] | None = Field(
+        default=None,
+        description="File name of the source text in the article corpus, against which quotes are checked.",
+    )
+    text_sha256: Sha256 | None = Field(
+        default=None, description="SHA-256 of the source text the quotes were checked against."
+    )
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+    @model_validator(mode="after")
+    def _text_file_has_hash(self) -> Self:
+        if self.text_file and not self.text_sha256:
+            raise ValueError("text_file is given without text_sha256; add the file's SHA-256 (sha256sum)")
+        return self
+
+
+class Actor(Record):
+    """A state, body, organisation, company, armed group or person."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.actor
+    folder: ClassVar[str] = "actors"
+
+    name: Text = Field(description="Usual English name, Unicode as written (Saïd Chengriha).")
+    actor_kind: ActorKind = Field(alias="kind", description="What kind of actor this is.")
+    iso3: CountryCode | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-3 code; required for states and territories, forbidden otherwise.",
+    )
+    country: CountryCode | None = Field(
+        default=None, description="ISO alpha-3 of the state a non-state actor belongs to or is based in."
+    )
+    affiliation_id: Id | None = Field(
+        default=None, description="The organisation or state a person or body acts for (fk actors.id)."
+    )
+    role: Text | None = Field(
+        default=None, description='Role as the sources word it ("Algerian Ambassador to Washington").'
+    )
+    wikidata: WikidataId | None = Field(default=None, description="Wikidata item id (Q followed by digits).")
+    aliases: list[Annotated[Text, Field(pattern=r"^[^;]*$")]] = Field(
+        default_factory=list,
+        description='Other names the sources use ("Kinshasa", "Moscow"), for matching; "; "-separated in CSV.',
+    )
+    citations: list[Citation] = _citations()
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+    @model_validator(mode="after")
+    def _iso3_matches_kind(self) -> Self:
+        coded = self.actor_kind in (ActorKind.state, ActorKind.territory)
+        if coded and self.iso3 is None:
+            raise ValueError(f"a {self.actor_kind.value} needs iso3 (its ISO 3166-1 alpha-3 code)")
+        if not coded and self.iso3 is not None:
+            raise ValueError(f"iso3 is only for states and territories, not a {self.actor_kind.value}; use country")
+        if coded and self.id != self.iso3.lower():
+            raise ValueError(f"a {self.actor_kind.value}'s id must be its iso3 in lower case: {self.iso3.lower()!r}")
+        if coded and self.country is not None:
+            raise ValueError("country is for non-state actors; a state or territory has iso3")
+        return self
+
+
+class Commodity(Record):
+    """A mineral, element, group of elements or resource the sources name."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.commodity
+    folder: ClassVar[str] = "commodities"
+
+    name: Text = Field(description="Usual English name.")
+    commodity_kind: CommodityKind = Field(alias="kind", description="What kind of commodity this is.")
+    symbols: list[Annotated[StrictStr, Field(pattern=r"^[A-Z][a-z]?$")]] = Field(
+        default_factory=list,
+        description='Chemical symbols of an element or group; "; "-separated in CSV.',
+    )
+    usgs_critical_2022: StrictBool | None = Field(
+        default=None,
+        description="On the USGS 2022 List of Critical Minerals (87 FR 10381); empty for vague terms.",
+    )
+    eu_critical_2024: StrictBool | None = Field(
+        default=None,
+        description="On the EU critical raw materials list (Regulation (EU) 2024/1252, Annex II); empty for vague terms.",
+    )
+    eu_strategic_2024: StrictBool | None = Field(
+        default=None,
+        description="On the EU strategic raw materials list (Regulation (EU) 2024/1252, Annex I); empty for vague terms.",
+    )
+    citations: list[Citation] = _citations()
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+
+class DealParty(BaseModel):
+    """An actor's part in a deal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor_id: Id = Field(description="The actor (fk actors.id).")
+    role: DealPartyRole = Field(description="The actor's part in the deal.")
+
+
+class DealTerm(BaseModel):
+    """One thing that flows from one actor to another under a deal: the quid pro quo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider_id: Id = Field(description="The actor that gives (fk actors.id).")
+    recipient_id: Id = Field(description="The actor that receives (fk actors.id).")
+    kind: TermKind = Field(description="What flows.")
+    commodity_id: Id | None = Field(default=None, description="The commodity concerned (fk commodities.id).")
+    description: Text = Field(description="What flows, in the curator's words close to the source.")
+
+
+class Deal(Record):
+    """A deal or proposed deal; its status history is the events that name it."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.deal
+    folder: ClassVar[str] = "deals"
+
+    title: Text = Field(description="Short descriptive title.")
+    deal_type: DealType = Field(description="What kind of exchange the deal is.")
+    summary: Text = Field(description="One or two sentences in the curator's words.")
+    value_amount: PositiveNumber | None = Field(
+        default=None, description="Headline value when a source states one, in value_currency units."
+    )
+    value_currency: CurrencyCode | None = Field(default=None, description="ISO 4217 currency of value_amount.")
+    value_as_reported: Text | None = Field(default=None, description='The value as the source writes it ("$500 billion").')
+    parties: list[DealParty] = Field(min_length=1, description="The actors in the deal and their parts.")
+    commodities: list[Id] = Field(
+        default_factory=list, description="Commodities the deal concerns (fk commodities.id)."
+    )
+    terms: list[DealTerm] = Field(default_factory=list, description="The quid pro quo, one row per flow.")
+    citations: list[Citation] = _citations()
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+    @model_validator(mode="after")
+    def _value_is_complete(self) -> Self:
+        given = [self.value_amount is not None, self.value_currency is not None, self.value_as_reported is not None]
+        if any(given) and not all(given):
+            raise ValueError("value_amount, value_currency and value_as_reported go together: give all three or none")
+        return self
+
+
+class EventActor(BaseModel):
+    """An actor's part in an event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor_id: Id = Field(description="The actor (fk actors.id).")
+    role: EventActorRole = Field(description="The actor's part in the event.")
+
+
+class Event(Record):
+    """A dated or datable event; one that names a deal and a deal_status changes that deal's state."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.event
+    folder: ClassVar[str] = "events"
+    date_fields: ClassVar[tuple[str, ...]] = ("date",)
+
+    date: PartialDate | None = Field(
+        default=None, description="When it happened (first day of the period); empty when unknown."
+    )
+    date_precision: DatePrecision | None = _precision("date")
+    event_type: EventType = Field(description="What kind of event this is.")
+    summary: Text = Field(description="What happened, in the curator's words.")
+    deal_id: Id | None = Field(default=None, description="The deal the event concerns (fk deals.id).")
+    deal_status: DealStatus | None = Field(
+        default=None, description="The state the deal reached with this event; needs deal_id."
+    )
+    location: CountryCode | None = Field(
+        default=None, description="ISO alpha-3 of where it happened, when the sources say."
+    )
+    actors: list[EventActor] = Field(min_length=1, description="The actors in the event and their parts.")
+    citations: list[Citation] = _citations()
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+    @property
+    def plover_type(self) -> PloverType | None:
+        return PLOVER_BY_EVENT_TYPE.get(self.event_type)
+
+    @model_validator(mode="after")
+    def _status_needs_deal(self) -> Self:
+        if self.deal_status is not None and self.deal_id is None:
+            raise ValueError("deal_status needs deal_id: name the deal whose state this event changes")
+        return self
+
+
+class Claim(Record):
+    """A number or judgement a source attributes to someone: a claim, not a fact."""
+
+    record_kind: ClassVar[RecordKind] = RecordKind.claim
+    folder: ClassVar[str] = "claims"
+    date_fields: ClassVar[tuple[str, ...]] = ("as_of",)
+
+    claim_type: ClaimType = Field(description="A quantity or an assessment.")
+    subject_id: Id = Field(description="Who or what the claim is about (fk actors.id).")
+    commodity_id: Id | None = Field(default=None, description="The commodity it concerns (fk commodities.id).")
+    deal_id: Id | None = Field(default=None, description="The deal it concerns (fk deals.id).")
+    statement: Text = Field(description="The claim in the curator's words.")
+    metric: Metric | None = Field(default=None, description="What a quantity measures; quantities only.")
+    value: PositiveNumber | None = Field(default=None, description="The number claimed; quantities only.")
+    unit: Unit | None = Field(default=None, description="Unit of value; quantities only.")
+    as_of: PartialDate | None = Field(default=None, description="When the number holds, if stated.")
+    as_of_precision: DatePrecision | None = _precision("as_of")
+    attributed_to: Text = Field(description='Who makes the claim, as the source words it ("Official Algerian reports").')
+    attribution: Attribution = Field(description="What kind of claimant that is.")
+    verification: Verification = Field(description="How far other cited sources confirm it.")
+    citations: list[Citation] = _citations()
+    note: Text | None = _note()
+    withdrawn: StrictBool = _withdrawn()
+
+    @model_validator(mode="after")
+    def _quantity_fields_match_type(self) -> Self:
+        quantity_fields = {"metric": self.metric, "value": self.value, "unit": self.unit}
+        if self.claim_type is ClaimType.quantity:
+            missing = [name for name, value in quantity_fields.items() if value is None]
+            if missing:
+                raise ValueError(f"a quantity claim needs {', '.join(missing)}")
+        else:
+            given = [name for name, value in quantity_fields.items() if value is not None]
+            if given:
+                raise ValueError(f"an assessment has no {', '.join(given)}; make it a quantity or remove them")
+        return self
+
+
+#: Every record kind, in the order tables and files are written.
+MODELS: tuple[type[Record], ...] = (Source, Actor, Commodity, Deal, Event, Claim)
+MODEL_BY_FOLDER: dict[str, type[Record]] = {model.folder: model for model in MODELS}

@@ -1,0 +1,130 @@
+"""Reading ``records/`` into typed models, turning every failure into a Problem."""
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from minsec.models import MODEL_BY_FOLDER, MODELS, Record
+from minsec.problems import Problem
+from minsec.yaml_loader import Document, YamlError, load_document
+
+RECORD_SUFFIX = ".yaml"
+
+
+@dataclass(frozen=True)
+class LoadedRecord:
+    """A valid record, with the file it came from and the line of each of its fields."""
+
+    path: str
+    record: Record
+    document: Document
+
+    def line_of(self, *field_path: str | int) -> int:
+        return self.document.line_of(tuple(field_path))
+
+
+def _field_name(loc: Sequence[str | int]) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _closest(word: object, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def _allowed_fields(model: type[Record], loc: Sequence[str | int]) -> list[str]:
+    """Field names allowed where ``loc`` points, following nested models."""
+    current: type | None = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        info = current.model_fields.get(part) or next(
+            (f for f in current.model_fields.values() if f.alias == part), None
+        )
+        annotation = info.annotation if info else None
+        args = getattr(annotation, "__args__", ()) or (annotation,)
+        current = next((a for a in args if isinstance(a, type) and hasattr(a, "model_fields")), None)
+    if current is None:
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _message(model: type[Record], error: dict) -> str:
+    kind, loc, given = error["type"], error["loc"], error.get("input")
+    if kind == "missing":
+        return "required field is missing; add it"
+    if kind == "extra_forbidden":
+        return "unknown field" + (_closest(loc[-1], _allowed_fields(model, loc)) or "; remove it") 
+    if kind == "enum":
+        allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").split(", ")
+        return f"{given!r} is not allowed{_closest(given, allowed)} (allowed: {', '.join(allowed)})"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind.endswith("_type") or kind in ("string_type", "bool_type", "int_type", "list_type"):
+        return f"{message}, got {type(given).__name__} {given!r}"[:300]
+    if kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "source_id") or str(loc[-1]).endswith("_id"):
+        return f"{given!r} is not an id: lowercase letters, digits and single hyphens (e.g. usa-dza-mou-2025)"
+    return message
+
+
+def parse_record(model: type[Record], document: Document, path: str) -> Record | list[Problem]:
+    """Validate one file's data as ``model``; the problems are located by line and field."""
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as exc:
+        return [
+            Problem(path, document.line_of(tuple(e["loc"])), _field_name(e["loc"]), _message(model, e))
+            for e in exc.errors(include_url=False)
+        ]
+
+
+def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
+    """Read and validate one record file below ``root/records``."""
+    path = file.relative_to(root).as_posix()
+    folder = file.parent.name
+    model = MODEL_BY_FOLDER.get(folder)
+    if model is None or file.parent.parent != root / "records":
+        folders = ", ".join(f"records/{m.folder}/" for m in MODELS)
+        return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
+    if file.suffix != RECORD_SUFFIX:
+        return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
+    try:
+        document = load_document(file.read_bytes())
+    except YamlError as error:
+        return [Problem(path, error.line, "", error.message)]
+    except OSError as error:
+        return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
+    result = parse_record(model, document, path)
+    if isinstance(result, list):
+        return result
+    if result.id != file.stem:
+        return [Problem(path, document.line_of(("id",)), "id",
+                        f"id {result.id!r} differs from the file name; rename the file to {result.id}{RECORD_SUFFIX} or fix the id")]
+    return LoadedRecord(path, result, document)
+
+
+def record_files(root: Path) -> list[Path]:
+    """Every file under ``root/records`` (hidden files aside), sorted."""
+    base = root / "records"
+    return sorted(
+        p for p in base.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+    )
+
+
+def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[LoadedRecord], list[Problem]]:
+    """Read every record file (or just ``files``); returns the valid records and all problems."""
+    loaded: list[LoadedRecord] = []
+    problems: list[Problem] = []
+    for file in record_files(root) if files is None else files:
+        result = read_file(root, file)
+        if isinstance(result, list):
+            problems.extend(result)
+        else:
+            loaded.append(result)
+    return loaded, problems

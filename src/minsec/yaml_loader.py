@@ -1,0 +1,145 @@
+"""Reading one record file safely: plain YAML data only, with the line of every field.
+
+PyYAML alone keeps the last of two duplicate keys without a word, builds Python objects
+from tags and expands alias bombs. This loader composes the node tree with the safe
+loader and converts it itself, refusing anything that is not plain data, so that a
+careless or hostile file gets a message instead of silent data loss or code execution.
+"""
+
+from dataclasses import dataclass
+
+import yaml
+
+MAX_FILE_BYTES = 64 * 1024
+Path_ = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+class YamlError(ValueError):
+    """A file that is not plain, safe YAML data; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Document:
+    """A record file's data and the line on which each field path starts."""
+
+    data: dict
+    lines: dict[Path_, int]
+
+    def line_of(self, path: Path_) -> int:
+        """The line of ``path`` or of its nearest parent that has one (1 for the whole file)."""
+        for end in range(len(path), 0, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return 1
+
+
+def _decode(raw: bytes) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlError(1, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES}-byte cap for one record")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise YamlError(1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise YamlError(line, f"not UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        if "\t" in line_text:
+            raise YamlError(number, "contains a tab; indent with spaces and write no tabs in text")
+    return text
+
+
+class _Converter:
+    """Turns a composed node tree into dicts, lists and scalars, recording lines."""
+
+    def __init__(self) -> None:
+        self.lines: dict[Path_, int] = {}
+        self._seen: set[int] = set()
+        self._scalars = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, path: Path_) -> object:
+        if id(node) in self._seen:
+            raise YamlError(node.start_mark.line + 1, "uses a YAML alias (*name); write the value out instead")
+        self._seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; remove it")
+            items = []
+            for index, item in enumerate(node.value):
+                self.lines[path + (index,)] = item.start_mark.line + 1
+                items.append(self.convert(item, path + (index,)))
+            return items
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        if node.tag != _MAP:
+            raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; remove it")
+        result: dict[str, object] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                raise YamlError(line, "keys must be plain field names")
+            key = key_node.value
+            if key == "<<":
+                raise YamlError(line, "uses a YAML merge key (<<); write the fields out instead")
+            if key in result:
+                raise YamlError(
+                    line,
+                    f"{key}: duplicate key (first on line {first_line[key]}); YAML would silently "
+                    "keep only the last one, so merge them into one",
+                )
+            first_line[key] = line
+            self.lines[path + (key,)] = line
+            result[key] = self.convert(value_node, path + (key,))
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        if node.tag not in _SCALAR_TAGS:
+            raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; write plain values")
+        if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
+            return node.value
+        return self._scalars.construct_object(node, deep=True)
+
+
+def load_document(raw: bytes) -> Document:
+    """Parse one record file; raises YamlError for anything but one plain YAML mapping."""
+    text = _decode(raw)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
+    except yaml.YAMLError as error:
+        raise YamlError(1, f"not valid YAML: {error}") from None
+    if len(nodes) != 1:
+        if not nodes:
+            raise YamlError(1, "file is empty; a record is a YAML mapping of fields")
+        raise YamlError(nodes[1].start_mark.line + 1, "holds more than one YAML document; one record per file")
+    root = nodes[0]
+    if not isinstance(root, yaml.MappingNode):
+        raise YamlError(root.start_mark.line + 1, "the top level must be a mapping of field: value")
+    converter = _Converter()
+    data = converter.convert(root, ())
+    assert isinstance(data, dict)
+    return Document(data, converter.lines)
