@@ -20,6 +20,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -111,7 +112,27 @@ PartialDate = Annotated[
     StrictStr,
     BeforeValidator(normalise_partial_date),
     Field(pattern=PARTIAL_DATE_PATTERN),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": PARTIAL_DATE_PATTERN},
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+            ],
+            "description": "2025, 2025-03 or 2025-03-09",
+        }
+    ),
 ]
+
+
+def references(table: str) -> dict[str, str]:
+    """Field metadata naming the table a field's ids point to; validation and foreignKeys use it."""
+    return {"foreign_key": table}
+
+
+def _unique(values: list[str], what: str) -> None:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} {', '.join(map(repr, repeated))} listed more than once; list each once")
 
 
 class Citation(BaseModel):
@@ -119,7 +140,7 @@ class Citation(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    source_id: Id = Field(description="The cited source (fk sources.id).")
+    source_id: Id = Field(description="The cited source (fk sources.id).", json_schema_extra=references("sources"))
     quote: Quote = Field(
         description=(
             "Verbatim text of the source, at most 500 characters, that supports the record; "
@@ -243,7 +264,9 @@ class Actor(Record):
         default=None, description="ISO alpha-3 of the state a non-state actor belongs to or is based in."
     )
     affiliation_id: Id | None = Field(
-        default=None, description="The organisation or state a person or body acts for (fk actors.id)."
+        default=None,
+        description="The organisation, state or person a person or body acts for (fk actors.id).",
+        json_schema_extra=references("actors"),
     )
     role: Text | None = Field(
         default=None, description='Role as the sources word it ("Algerian Ambassador to Washington").'
@@ -305,7 +328,7 @@ class DealParty(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    actor_id: Id = Field(description="The actor (fk actors.id).")
+    actor_id: Id = Field(description="The actor (fk actors.id).", json_schema_extra=references("actors"))
     role: DealPartyRole = Field(description="The actor's part in the deal.")
 
 
@@ -314,10 +337,12 @@ class DealTerm(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    provider_id: Id = Field(description="The actor that gives (fk actors.id).")
-    recipient_id: Id = Field(description="The actor that receives (fk actors.id).")
+    provider_id: Id = Field(description="The actor that gives (fk actors.id).", json_schema_extra=references("actors"))
+    recipient_id: Id = Field(description="The actor that receives (fk actors.id).", json_schema_extra=references("actors"))
     kind: TermKind = Field(description="What flows.")
-    commodity_id: Id | None = Field(default=None, description="The commodity concerned (fk commodities.id).")
+    commodity_id: Id | None = Field(
+        default=None, description="The commodity concerned (fk commodities.id).", json_schema_extra=references("commodities")
+    )
     description: Text = Field(description="What flows, in the curator's words close to the source.")
 
 
@@ -337,7 +362,9 @@ class Deal(Record):
     value_as_reported: Text | None = Field(default=None, description='The value as the source writes it ("$500 billion").')
     parties: list[DealParty] = Field(min_length=1, description="The actors in the deal and their parts.")
     commodities: list[Id] = Field(
-        default_factory=list, description="Commodities the deal concerns (fk commodities.id)."
+        default_factory=list,
+        description="Commodities the deal concerns (fk commodities.id).",
+        json_schema_extra=references("commodities"),
     )
     terms: list[DealTerm] = Field(default_factory=list, description="The quid pro quo, one row per flow.")
     citations: list[Citation] = _citations()
@@ -349,6 +376,8 @@ class Deal(Record):
         given = [self.value_amount is not None, self.value_currency is not None, self.value_as_reported is not None]
         if any(given) and not all(given):
             raise ValueError("value_amount, value_currency and value_as_reported go together: give all three or none")
+        _unique([p.actor_id for p in self.parties], "party")
+        _unique(self.commodities, "commodity")
         return self
 
 
@@ -357,7 +386,7 @@ class EventActor(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    actor_id: Id = Field(description="The actor (fk actors.id).")
+    actor_id: Id = Field(description="The actor (fk actors.id).", json_schema_extra=references("actors"))
     role: EventActorRole = Field(description="The actor's part in the event.")
 
 
@@ -374,7 +403,9 @@ class Event(Record):
     date_precision: DatePrecision | None = _precision("date")
     event_type: EventType = Field(description="What kind of event this is.")
     summary: Text = Field(description="What happened, in the curator's words.")
-    deal_id: Id | None = Field(default=None, description="The deal the event concerns (fk deals.id).")
+    deal_id: Id | None = Field(
+        default=None, description="The deal the event concerns (fk deals.id).", json_schema_extra=references("deals")
+    )
     deal_status: DealStatus | None = Field(
         default=None, description="The state the deal reached with this event; needs deal_id."
     )
@@ -394,6 +425,7 @@ class Event(Record):
     def _status_needs_deal(self) -> Self:
         if self.deal_status is not None and self.deal_id is None:
             raise ValueError("deal_status needs deal_id: name the deal whose state this event changes")
+        _unique([a.actor_id for a in self.actors], "actor")
         return self
 
 
@@ -405,9 +437,15 @@ class Claim(Record):
     date_fields: ClassVar[tuple[str, ...]] = ("as_of",)
 
     claim_type: ClaimType = Field(description="A quantity or an assessment.")
-    subject_id: Id = Field(description="Who or what the claim is about (fk actors.id).")
-    commodity_id: Id | None = Field(default=None, description="The commodity it concerns (fk commodities.id).")
-    deal_id: Id | None = Field(default=None, description="The deal it concerns (fk deals.id).")
+    subject_id: Id = Field(
+        description="Who or what the claim is about (fk actors.id).", json_schema_extra=references("actors")
+    )
+    commodity_id: Id | None = Field(
+        default=None, description="The commodity it concerns (fk commodities.id).", json_schema_extra=references("commodities")
+    )
+    deal_id: Id | None = Field(
+        default=None, description="The deal it concerns (fk deals.id).", json_schema_extra=references("deals")
+    )
     statement: Text = Field(description="The claim in the curator's words.")
     metric: Metric | None = Field(default=None, description="What a quantity measures; quantities only.")
     value: PositiveNumber | None = Field(default=None, description="The number claimed; quantities only.")
