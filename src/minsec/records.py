@@ -15,6 +15,19 @@ RECORD_SUFFIX = ".yaml"
 
 
 @dataclass(frozen=True)
+class Dataset:
+    """The records of every kind, as the build and the set-level checks see them."""
+
+    records: tuple[Record, ...]
+
+    def of(self, model: type[Record]) -> list[Record]:
+        return [r for r in self.records if type(r) is model]
+
+    def ids(self, model: type[Record]) -> set[str]:
+        return {r.id for r in self.of(model)}
+
+
+@dataclass(frozen=True)
 class LoadedRecord:
     """A valid record, with the file it came from and the line of each of its fields."""
 

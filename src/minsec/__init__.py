@@ -1,0 +1,12 @@
+"""minsec: minerals-for-security deals and the diplomatic events around them.
+
+    >>> import minsec
+    >>> deals = minsec.load_table("deals")        # a pandas DataFrame, offline
+
+Importing minsec is cheap: pandas and frictionless load only when a function needs them.
+"""
+
+from minsec._version import __version__
+from minsec.load import data_path, load, load_table, package, records, table_names
+
+__all__ = ["__version__", "data_path", "load", "load_table", "package", "records", "table_names"]

@@ -1,0 +1,120 @@
+"""The public loading API: the bundled tables as DataFrames, records as models, the package.
+
+pandas and frictionless are imported inside the functions that need them, so that
+``import minsec`` stays cheap. Tables are read with explicit dtypes from the Table Schema,
+never by inference: dates are datetime64, enums categorical, numbers nullable.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import frictionless
+    import pandas
+
+    from minsec.models import Record
+
+_HERE = Path(__file__).resolve().parent
+
+
+def data_dir() -> Path:
+    """The folder holding ``datapackage.json``: inside the installed package, or the checkout's."""
+    for candidate in (_HERE / "datapackage", _HERE.parent.parent / "datapackage"):
+        if (candidate / "datapackage.json").is_file():
+            return candidate
+    raise FileNotFoundError(
+        "minsec's data is missing: reinstall minsec, or run `minsec build` in a checkout"
+    )
+
+
+@cache
+def _descriptor() -> dict:
+    return json.loads((data_dir() / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def table_names() -> list[str]:
+    """Names of the tables, in publication order."""
+    return [r["name"] for r in _descriptor()["resources"]]
+
+
+def _resource(name: str) -> dict:
+    for resource in _descriptor()["resources"]:
+        if resource["name"] == name:
+            return resource
+    raise KeyError(f"no table named {name!r}; tables: {', '.join(table_names())}")
+
+
+def data_path(name: str) -> Path:
+    """Path of a bundled file: a table's CSV (``"deals"``), a kind's JSON (``"deals.json"``),
+    or ``"datapackage.json"``."""
+    if name == "datapackage.json":
+        return data_dir() / name
+    if name.endswith(".json"):
+        from minsec.models import MODELS
+
+        folders = [m.folder for m in MODELS]
+        if name.removesuffix(".json") not in folders:
+            raise KeyError(f"no JSON file {name!r}; choose one of {', '.join(f + '.json' for f in folders)}")
+        return data_dir() / "json" / name
+    return data_dir() / _resource(name)["path"]
+
+
+def load_table(name: str) -> "pandas.DataFrame":
+    """One table as a DataFrame with the dtypes its Table Schema declares."""
+    import pandas as pd
+
+    fields = _resource(name)["schema"]["fields"]
+    dtypes: dict[str, object] = {}
+    dates = []
+    for f in fields:
+        enum = f.get("constraints", {}).get("enum")
+        if enum is not None:
+            dtypes[f["name"]] = pd.CategoricalDtype(enum)
+        elif f["type"] == "integer":
+            dtypes[f["name"]] = "Int64"
+        elif f["type"] == "number":
+            dtypes[f["name"]] = "Float64"
+        elif f["type"] == "boolean":
+            dtypes[f["name"]] = "boolean"
+        else:
+            dtypes[f["name"]] = "string"
+            if f["type"] == "date":
+                dates.append(f["name"])
+    frame = pd.read_csv(
+        data_path(name),
+        dtype=dtypes,
+        keep_default_na=False,
+        na_values=[""],
+        true_values=["true"],
+        false_values=["false"],
+        encoding="utf-8",
+    )
+    for column in dates:
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+    return frame
+
+
+def load() -> "dict[str, pandas.DataFrame]":
+    """Every table, by name."""
+    return {name: load_table(name) for name in table_names()}
+
+
+def records(kind: str) -> "list[Record]":
+    """The records of one kind (``"deals"`` or ``"deal"``) as validated Pydantic models."""
+    from minsec.models import MODELS
+
+    by_name = {m.folder: m for m in MODELS} | {m.record_kind.value: m for m in MODELS}
+    if kind not in by_name:
+        raise KeyError(f"no record kind {kind!r}; choose one of {', '.join(m.folder for m in MODELS)}")
+    model = by_name[kind]
+    raw = json.loads(data_path(f"{model.folder}.json").read_text(encoding="utf-8"))
+    return [model.model_validate({k: v for k, v in item.items() if k != "derived"}) for item in raw]
+
+
+def package() -> "frictionless.Package":
+    """The Data Package as a frictionless Package, for validation or conversion."""
+    import frictionless
+
+    return frictionless.Package(str(data_path("datapackage.json")))

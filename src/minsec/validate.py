@@ -1,0 +1,171 @@
+"""Checking the records: each file on its own, then the set as a whole, then the evidence.
+
+The set-level checks are a list of rules, each a small function from the loaded records
+to problems, so that a reader can see every rule at a glance and add one in one place.
+"""
+
+import difflib
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from minsec.derive import status_events
+from minsec.models import MODELS, Deal, Event, Record, Source
+from minsec.problems import Problem
+from minsec.records import Dataset, LoadedRecord, read_records
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``validate`` found: the problems, and what it looked at."""
+
+    problems: list[Problem]
+    records: list[LoadedRecord]
+    files_checked: int
+    corpus_checked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def dataset(self) -> Dataset:
+        return Dataset(tuple(r.record for r in self.records))
+
+
+def _by_id(records: Iterable[LoadedRecord]) -> dict[str, list[LoadedRecord]]:
+    index: dict[str, list[LoadedRecord]] = defaultdict(list)
+    for loaded in records:
+        index[loaded.record.id].append(loaded)
+    return index
+
+
+def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
+    """(field path, referenced table, id) for every foreign key value in a record."""
+    for name, info in type(item).model_fields.items():
+        value = getattr(item, name)
+        key = info.alias or name
+        table = (info.json_schema_extra or {}).get("foreign_key")  # type: ignore[union-attr]
+        if table and isinstance(value, str):
+            yield path + (key,), str(table), value
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if table and isinstance(element, str):
+                    yield path + (key, index), str(table), element
+                elif isinstance(element, BaseModel):
+                    yield from references(element, path + (key, index))
+
+
+def _field_name(path: FieldPath) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+
+
+def rule_unique_ids(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+    """An id names one record, whatever its kind: joins and citations depend on it."""
+    for record_id, holders in _by_id(records).items():
+        if len(holders) > 1:
+            paths = ", ".join(h.path for h in holders)
+            for holder in holders:
+                yield Problem(holder.path, holder.line_of("id"), "id",
+                              f"id {record_id!r} is used by {len(holders)} records ({paths}); give each its own id")
+
+
+def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+    """Every foreign key points at an existing record of the right kind that is not withdrawn."""
+    folders = {model.folder: model for model in MODELS}
+    ids = {folder: {r.record.id: r.record for r in records if type(r.record) is model}
+           for folder, model in folders.items()}
+    for loaded in records:
+        for path, table, target in references(loaded.record):
+            found = ids[table].get(target)
+            where = (loaded.path, loaded.line_of(*path), _field_name(path))
+            kind = folders[table].record_kind.value
+            if found is None:
+                close = difflib.get_close_matches(target, list(ids[table]), n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; add records/{table}/{target}.yaml or fix the id"
+                yield Problem(*where, f"{target!r} is not a {kind} id{hint}")
+            elif found.withdrawn and not loaded.record.withdrawn:  # type: ignore[attr-defined]
+                yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
+
+
+def rule_deals_have_status(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+    """A deal's status is derived from its events, so every deal needs one that sets it."""
+    events = [r.record for r in records if isinstance(r.record, Event)]
+    for loaded in records:
+        deal = loaded.record
+        if isinstance(deal, Deal) and not deal.withdrawn and not status_events(events, deal.id):  # type: ignore[arg-type]
+            yield Problem(loaded.path, loaded.line_of("id"), "",
+                          f"deal {deal.id!r} has no status event; add an event with deal_id: {deal.id} "
+                          "and the deal_status it reached (proposed, negotiating, signed, ...)")
+
+
+#: The checks of the set as a whole, run in this order.
+SET_RULES: tuple[Callable[[Sequence[LoadedRecord]], Iterator[Problem]], ...] = (
+    rule_unique_ids,
+    rule_references_resolve,
+    rule_deals_have_status,
+)
+
+
+def normalise_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def find_text(corpus: Sequence[Path], name: str) -> Path | None:
+    for folder in corpus:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> Iterator[Problem]:
+    """Each source's text matches its hash, and every quote occurs in its source's text."""
+    texts: dict[str, str] = {}
+    for loaded in records:
+        source = loaded.record
+        if not isinstance(source, Source):
+            continue
+        path = find_text(corpus, source.text_file) if source.text_file else None
+        if path is None:
+            what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
+            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file",
+                          f"{what}, so quotes citing it cannot be verified; add the text to the corpus")
+            continue
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != source.text_sha256:
+            yield Problem(loaded.path, loaded.line_of("text_sha256"), "text_sha256",
+                          f"does not match {path} (sha256 {digest}); the text changed or the hash is wrong")
+            continue
+        texts[source.id] = normalise_space(raw.decode("utf-8", errors="replace"))
+    for loaded in records:
+        for number, citation in enumerate(getattr(loaded.record, "citations", [])):
+            text = texts.get(citation.source_id)
+            if text is not None and normalise_space(citation.quote) not in text:
+                yield Problem(loaded.path, loaded.line_of("citations", number, "quote"),
+                              f"citations[{number}].quote",
+                              f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
+                              "(same apostrophes and dashes; only white space may differ)")
+
+
+def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
+    """Check every record under ``root/records`` (or ``files``) and the set they form."""
+    loaded, problems = read_records(root, files)
+    for rule in SET_RULES:
+        problems.extend(rule(loaded))
+    if corpus:
+        problems.extend(check_evidence(loaded, corpus))
+    checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
+    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+
+
+def record_of(report: Report, record_id: str) -> Record | None:
+    return next((r.record for r in report.records if r.record.id == record_id), None)
