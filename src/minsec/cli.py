@@ -78,7 +78,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from minsec.build import compare, render, write
+    from minsec.build import compare, render_repository, write
     from minsec.validate import validate
 
     root = _root(args.root)
@@ -87,14 +87,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         _print_report(report, "text")
         print("build stopped: fix the problems above; nothing was written", file=sys.stderr)
         return EXIT_PROBLEMS
-    files = render(report.dataset)
+    files = render_repository(root, report.dataset)
     if args.check:
         staleness = compare(root, files)
         if staleness.stale:
             print("\n".join(staleness.lines()))
             print("generated files are stale: run `minsec build` and commit the result", file=sys.stderr)
             return EXIT_PROBLEMS
-        print(f"datapackage/, schemas/ and CODEBOOK.md are up to date ({len(files)} files)")
+        print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
         return EXIT_OK
     changed = write(root, files)
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
@@ -132,7 +132,7 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", help="only report problems in these record files")
     validate.set_defaults(run=cmd_validate)
 
-    build = commands.add_parser("build", help="validate, then write datapackage/, schemas/ and CODEBOOK.md")
+    build = commands.add_parser("build", help="validate, then write datapackage/, schemas/, CODEBOOK.md and README's contents table")
     common(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated files are stale")
     build.set_defaults(run=cmd_build)

@@ -92,7 +92,7 @@ def load_table(name: str) -> "pandas.DataFrame":
         encoding="utf-8",
     )
     for column in dates:
-        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d").astype("datetime64[ns]")
     return frame
 
 
