@@ -152,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as error:
         print(f"minsec: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("minsec: interrupted; generated files are unchanged", file=sys.stderr)
         return 130
