@@ -39,17 +39,25 @@ def _corpus(values: Sequence[str] | None) -> list[Path]:
 
 def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
-        print(json.dumps({
-            "ok": report.ok,
-            "files_checked": report.files_checked,
-            "quotes_checked": report.corpus_checked,
-            "problems": [p.as_dict() for p in report.problems],
-        }, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "files_checked": report.files_checked,
+                    "quotes_checked": report.corpus_checked,
+                    "problems": [p.as_dict() for p in report.problems],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     for problem in report.problems:
         print(problem)
-    quotes = "quotes checked against the corpus" if report.corpus_checked else (
-        "quotes NOT checked (pass --corpus DIR with the source texts)"
+    quotes = (
+        "quotes checked against the corpus"
+        if report.corpus_checked
+        else ("quotes NOT checked (pass --corpus DIR with the source texts)")
     )
     count = len(report.problems)
     print(f"{report.files_checked} files checked, {count} problem{'s' * (count != 1)} found; {quotes}")
@@ -103,6 +111,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from minsec.models import ID_MAX_LENGTH, ID_PATTERN
+    from minsec.records import record_files
+    from minsec.skeleton import model_for, new_record_path, skeleton
+
+    root = _root(args.root)
+    try:
+        model = model_for(args.kind)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+    if not re.match(ID_PATTERN, args.id) or len(args.id) > ID_MAX_LENGTH:
+        raise UsageError(
+            f"{args.id!r} is not a valid id: lowercase letters, digits and single hyphens, "
+            f"at most {ID_MAX_LENGTH} characters (e.g. usa-xyz-minerals-2025)"
+        )
+    taken = [p for p in record_files(root) if p.stem == args.id]
+    if taken:
+        raise UsageError(f"id {args.id!r} is taken by {taken[0].relative_to(root)}; ids are never reused")
+    path = new_record_path(root, model, args.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(skeleton(model, args.id), encoding="utf-8")
+    print(f"wrote {path.relative_to(root)}: fill it in, then run `minsec validate`")
+    return EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import minsec
 
@@ -122,9 +157,13 @@ def parser() -> argparse.ArgumentParser:
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--root", default=".", help="repository root holding records/ (default: .)")
-        sub.add_argument("--corpus", action="append", metavar="DIR",
-                         help="folder with source texts to check quotes against (repeatable; "
-                              "default: $MINSEC_CORPUS, separated by the path separator)")
+        sub.add_argument(
+            "--corpus",
+            action="append",
+            metavar="DIR",
+            help="folder with source texts to check quotes against (repeatable; "
+            "default: $MINSEC_CORPUS, separated by the path separator)",
+        )
 
     validate = commands.add_parser("validate", help="check records; print every problem at once")
     common(validate)
@@ -132,10 +171,18 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="*", help="only report problems in these record files")
     validate.set_defaults(run=cmd_validate)
 
-    build = commands.add_parser("build", help="validate, then write datapackage/, schemas/, CODEBOOK.md and README's contents table")
+    build = commands.add_parser(
+        "build", help="validate, then write datapackage/, schemas/, CODEBOOK.md and README's contents table"
+    )
     common(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated files are stale")
     build.set_defaults(run=cmd_build)
+
+    new = commands.add_parser("new", help="write a skeleton record file with every field explained")
+    new.add_argument("--root", default=".", help="repository root holding records/ (default: .)")
+    new.add_argument("kind", help="record kind: source, actor, commodity, deal, event or claim")
+    new.add_argument("id", help="the new record's id, e.g. usa-xyz-minerals-2025")
+    new.set_defaults(run=cmd_new)
 
     info = commands.add_parser("info", help="version and row counts of the bundled data")
     info.set_defaults(run=cmd_info)

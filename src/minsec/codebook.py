@@ -37,7 +37,9 @@ def _table_section(table: Table) -> list[str]:
     lines += ["| column | type | meaning | allowed values |", "| --- | --- | --- | --- |"]
     for column in table.columns:
         meaning = column.description.replace("|", "\\|")
-        lines.append(f"| {column.name} | {_type(column)} | {meaning} | {_allowed(column).replace('|', chr(92) + '|')} |")
+        lines.append(
+            f"| {column.name} | {_type(column)} | {meaning} | {_allowed(column).replace('|', chr(92) + '|')} |"
+        )
     return lines + [""]
 
 

@@ -32,9 +32,7 @@ def status_sort_key(event: Event) -> tuple[bool, dt.date, int, str]:
 
 def status_events(events: Iterable[Event], deal_id: str) -> list[Event]:
     """The deal's status history: its events that set a deal_status, oldest first."""
-    history = [
-        e for e in events if e.deal_id == deal_id and e.deal_status is not None and not e.withdrawn
-    ]
+    history = [e for e in events if e.deal_id == deal_id and e.deal_status is not None and not e.withdrawn]
     return sorted(history, key=status_sort_key)
 
 

@@ -24,9 +24,7 @@ def data_dir() -> Path:
     for candidate in (_HERE / "datapackage", _HERE.parent.parent / "datapackage"):
         if (candidate / "datapackage.json").is_file():
             return candidate
-    raise FileNotFoundError(
-        "minsec's data is missing: reinstall minsec, or run `minsec build` in a checkout"
-    )
+    raise FileNotFoundError("minsec's data is missing: reinstall minsec, or run `minsec build` in a checkout")
 
 
 @cache

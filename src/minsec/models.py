@@ -63,9 +63,7 @@ def _check_text(value: str) -> str:
     if _CONTROL.search(value.replace("\n", "")):
         raise ValueError("contains a control character; remove it")
     if value.startswith(_FORMULA_START):
-        raise ValueError(
-            f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it"
-        )
+        raise ValueError(f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it")
     if unicodedata.normalize("NFC", value) != value:
         raise ValueError("is not Unicode NFC; normalise it (your editor can, or unicodedata.normalize)")
     return value
@@ -207,7 +205,9 @@ def _citations() -> Any:
 def _precision(of: str) -> Any:
     return Field(
         default=None,
-        description=f"Precision of {of}: day, month, year, or unknown when {of} is empty. Derived from how {of} is written.",
+        description=(
+            f"Precision of {of}: day, month, year, or unknown when {of} is empty. Derived from how {of} is written."
+        ),
     )
 
 
@@ -312,11 +312,15 @@ class Commodity(Record):
     )
     eu_critical_2024: StrictBool | None = Field(
         default=None,
-        description="On the EU critical raw materials list (Regulation (EU) 2024/1252, Annex II); empty for vague terms.",
+        description=(
+            "On the EU critical raw materials list (Regulation (EU) 2024/1252, Annex II); empty for vague terms."
+        ),
     )
     eu_strategic_2024: StrictBool | None = Field(
         default=None,
-        description="On the EU strategic raw materials list (Regulation (EU) 2024/1252, Annex I); empty for vague terms.",
+        description=(
+            "On the EU strategic raw materials list (Regulation (EU) 2024/1252, Annex I); empty for vague terms."
+        ),
     )
     citations: list[Citation] = _citations()
     note: Text | None = _note()
@@ -338,10 +342,14 @@ class DealTerm(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider_id: Id = Field(description="The actor that gives (fk actors.id).", json_schema_extra=references("actors"))
-    recipient_id: Id = Field(description="The actor that receives (fk actors.id).", json_schema_extra=references("actors"))
+    recipient_id: Id = Field(
+        description="The actor that receives (fk actors.id).", json_schema_extra=references("actors")
+    )
     kind: TermKind = Field(description="What flows.")
     commodity_id: Id | None = Field(
-        default=None, description="The commodity concerned (fk commodities.id).", json_schema_extra=references("commodities")
+        default=None,
+        description="The commodity concerned (fk commodities.id).",
+        json_schema_extra=references("commodities"),
     )
     description: Text = Field(description="What flows, in the curator's words close to the source.")
 
@@ -359,7 +367,9 @@ class Deal(Record):
         default=None, description="Headline value when a source states one, in value_currency units."
     )
     value_currency: CurrencyCode | None = Field(default=None, description="ISO 4217 currency of value_amount.")
-    value_as_reported: Text | None = Field(default=None, description='The value as the source writes it ("$500 billion").')
+    value_as_reported: Text | None = Field(
+        default=None, description='The value as the source writes it ("$500 billion").'
+    )
     parties: list[DealParty] = Field(min_length=1, description="The actors in the deal and their parts.")
     commodities: list[Id] = Field(
         default_factory=list,
@@ -441,7 +451,9 @@ class Claim(Record):
         description="Who or what the claim is about (fk actors.id).", json_schema_extra=references("actors")
     )
     commodity_id: Id | None = Field(
-        default=None, description="The commodity it concerns (fk commodities.id).", json_schema_extra=references("commodities")
+        default=None,
+        description="The commodity it concerns (fk commodities.id).",
+        json_schema_extra=references("commodities"),
     )
     deal_id: Id | None = Field(
         default=None, description="The deal it concerns (fk deals.id).", json_schema_extra=references("deals")
@@ -452,7 +464,9 @@ class Claim(Record):
     unit: Unit | None = Field(default=None, description="Unit of value; quantities only.")
     as_of: PartialDate | None = Field(default=None, description="When the number holds, if stated.")
     as_of_precision: DatePrecision | None = _precision("as_of")
-    attributed_to: Text = Field(description='Who makes the claim, as the source words it ("Official Algerian reports").')
+    attributed_to: Text = Field(
+        description='Who makes the claim, as the source words it ("Official Algerian reports").'
+    )
     attribution: Attribution = Field(description="What kind of claimant that is.")
     verification: Verification = Field(description="How far other cited sources confirm it.")
     citations: list[Citation] = _citations()

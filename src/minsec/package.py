@@ -21,8 +21,14 @@ DESCRIPTION = (
     "Dates carry their precision. Nested per-kind JSON lies beside the CSV tables in json/."
 )
 KEYWORDS = [
-    "critical minerals", "rare earth elements", "minerals for security", "military aid",
-    "security cooperation", "diplomacy", "event data", "PLOVER",
+    "critical minerals",
+    "rare earth elements",
+    "minerals for security",
+    "military aid",
+    "security cooperation",
+    "diplomacy",
+    "event data",
+    "PLOVER",
 ]
 LICENSE = {
     "name": "CC-BY-4.0",
@@ -93,7 +99,8 @@ def _source_entry(source: Source) -> dict:
 def descriptor(dataset: Dataset, csv_files: dict[str, bytes], tables: tuple[Table, ...]) -> dict:
     """The whole ``datapackage.json``; ``csv_files`` maps table name to the CSV's bytes."""
     sources = sorted(
-        (s for s in dataset.of(Source) if not s.withdrawn), key=lambda s: s.id  # type: ignore[attr-defined]
+        (s for s in dataset.of(Source) if not s.withdrawn),
+        key=lambda s: s.id,  # type: ignore[attr-defined]
     )
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from minsec.models import MODEL_BY_FOLDER, MODELS, Record
+from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS, Record
 from minsec.problems import Problem
 from minsec.yaml_loader import Document, YamlError, load_document
 
 RECORD_SUFFIX = ".yaml"
+#: What ``minsec new`` writes into required fields; never valid.
+PLACEHOLDER = "TODO"
 
 
 @dataclass(frozen=True)
@@ -72,15 +74,19 @@ def _message(model: type[Record], error: dict) -> str:
     kind, loc, given = error["type"], error["loc"], error.get("input")
     if kind == "missing":
         return "required field is missing; add it"
+    if given == PLACEHOLDER:
+        return f"still the {PLACEHOLDER} placeholder; fill it in (CODEBOOK.md says what goes here)"
+    if kind == "too_short":
+        return "needs at least one entry"
     if kind == "extra_forbidden":
-        return "unknown field" + (_closest(loc[-1], _allowed_fields(model, loc)) or "; remove it") 
+        return "unknown field" + (_closest(loc[-1], _allowed_fields(model, loc)) or "; remove it")
     if kind == "enum":
         allowed = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ").split(", ")
         return f"{given!r} is not allowed{_closest(given, allowed)} (allowed: {', '.join(allowed)})"
     message = error["msg"].removeprefix("Value error, ")
-    if kind.endswith("_type") or kind in ("string_type", "bool_type", "int_type", "list_type"):
+    if kind.endswith("_type"):
         return f"{message}, got {type(given).__name__} {given!r}"[:300]
-    if kind == "string_pattern_mismatch" and loc and loc[-1] in ("id", "source_id") or str(loc[-1]).endswith("_id"):
+    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == ID_PATTERN:
         return f"{given!r} is not an id: lowercase letters, digits and single hyphens (e.g. usa-dza-mou-2025)"
     return message
 
@@ -116,8 +122,15 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     if isinstance(result, list):
         return result
     if result.id != file.stem:
-        return [Problem(path, document.line_of(("id",)), "id",
-                        f"id {result.id!r} differs from the file name; rename the file to {result.id}{RECORD_SUFFIX} or fix the id")]
+        return [
+            Problem(
+                path,
+                document.line_of(("id",)),
+                "id",
+                f"id {result.id!r} differs from the file name; "
+                f"rename the file to {result.id}{RECORD_SUFFIX} or fix the id",
+            )
+        ]
     return LoadedRecord(path, result, document)
 
 
@@ -125,7 +138,8 @@ def record_files(root: Path) -> list[Path]:
     """Every file under ``root/records`` (hidden files aside), sorted."""
     base = root / "records"
     return sorted(
-        p for p in base.rglob("*")
+        p
+        for p in base.rglob("*")
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
 

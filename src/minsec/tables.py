@@ -61,11 +61,12 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
-def _vocabulary(annotation: object) -> type[Vocabulary] | None:
+def vocabulary_of(annotation: object) -> type[Vocabulary] | None:
+    """The Vocabulary enum inside a field's annotation (``DealStatus | None``), if any."""
     if isinstance(annotation, type) and issubclass(annotation, Vocabulary):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _vocabulary(arg)
+        found = vocabulary_of(arg)
         if found:
             return found
     return None
@@ -106,7 +107,7 @@ def model_columns(model: type[BaseModel], *, skip: tuple[str, ...] = ()) -> list
             "required": required,
             "foreign_key": (info.json_schema_extra or {}).get("foreign_key"),  # type: ignore[union-attr]
         }
-        vocabulary = _vocabulary(info.annotation)
+        vocabulary = vocabulary_of(info.annotation)
         if name in date_fields:
             columns.append(Column(type="date", **common))
         elif vocabulary is not None:
@@ -140,8 +141,12 @@ def _parent(kind: str, table: str) -> Column:
     return Column(f"{kind}_id", "string", f"The {kind} (fk {table}.id).", required=True, foreign_key=table)
 
 
-def _record_table(model: type[Record], description: str, extra: dict[str, list[Column]] | None = None,
-                  fill: Callable[[Dataset, Record], Row] | None = None) -> Table:
+def _record_table(
+    model: type[Record],
+    description: str,
+    extra: dict[str, list[Column]] | None = None,
+    fill: Callable[[Dataset, Record], Row] | None = None,
+) -> Table:
     """A table with one row per record; ``extra`` inserts derived columns after a column."""
     columns: list[Column] = []
     for column in model_columns(model):
@@ -157,8 +162,15 @@ def _record_table(model: type[Record], description: str, extra: dict[str, list[C
     return Table(model.folder, description, tuple(columns), ("id",), rows)
 
 
-def _child_table(name: str, parent: type[Record], attribute: str, child: type[BaseModel],
-                 description: str, key: tuple[str, ...], number: str | None = None) -> Table:
+def _child_table(
+    name: str,
+    parent: type[Record],
+    attribute: str,
+    child: type[BaseModel],
+    description: str,
+    key: tuple[str, ...],
+    number: str | None = None,
+) -> Table:
     """A table with one row per item of ``parent.<attribute>``, numbered from 1 if asked."""
     kind = parent.record_kind.value
     columns = [_parent(kind, parent.folder)]
@@ -171,7 +183,7 @@ def _child_table(name: str, parent: type[Record], attribute: str, child: type[Ba
         for record in sorted(dataset.of(parent), key=lambda r: r.id):
             for position, item in enumerate(getattr(record, attribute), start=1):
                 head: Row = {f"{kind}_id": record.id, **({number: position} if number else {})}
-                out.append({**head, **_scalar_row(item, columns[len(head):])})
+                out.append({**head, **_scalar_row(item, columns[len(head) :])})
         return out
 
     return Table(name, description, tuple(columns), key, rows)
@@ -196,7 +208,8 @@ _STATUS_COLUMNS = [
     Column("status_date_precision", "string", "Derived: precision of status_date.", True, DatePrecision),
 ]
 _PLOVER_COLUMN = Column(
-    "plover_type", "string",
+    "plover_type",
+    "string",
     "Derived: the PLOVER top-level event type event_type maps to; empty where PLOVER has none.",
     vocabulary=PloverType,
 )
@@ -207,8 +220,15 @@ def _citation_rows(dataset: Dataset) -> list[Row]:
     for model in (Actor, Commodity, Deal, Event, Claim):
         for record in sorted(dataset.of(model), key=lambda r: r.id):
             for number, citation in enumerate(record.citations, start=1):  # type: ignore[attr-defined]
-                rows.append({"record_kind": model.record_kind.value, "record_id": record.id,
-                             "quote_no": number, "source_id": citation.source_id, "quote": citation.quote})
+                rows.append(
+                    {
+                        "record_kind": model.record_kind.value,
+                        "record_id": record.id,
+                        "quote_no": number,
+                        "source_id": citation.source_id,
+                        "quote": citation.quote,
+                    }
+                )
     return sorted(rows, key=lambda r: (str(r["record_kind"]), str(r["record_id"]), int(r["quote_no"])))  # type: ignore[arg-type]
 
 
@@ -225,27 +245,71 @@ def tables() -> tuple[Table, ...]:
         _record_table(Source, "Publications cited as evidence, with the hash of the text quotes were checked against."),
         _record_table(Actor, "States, territories, bodies, organisations, companies, armed groups and persons."),
         _record_table(Commodity, "Minerals, elements and resources the sources name, with critical-list flags."),
-        _record_table(Deal, "Deals and proposed deals; status is derived from the deal's events.",
-                      extra={"summary": _STATUS_COLUMNS}, fill=_deal_status_fill),
-        _child_table("deal_parties", Deal, "parties", DealParty, "The actors in each deal and their parts.",
-                     ("deal_id", "actor_id")),
-        Table("deal_commodities", "The commodities each deal concerns.",
-              (_parent("deal", "deals"),
-               Column("commodity_id", "string", "A commodity the deal concerns (fk commodities.id).", True,
-                      foreign_key="commodities")),
-              ("deal_id", "commodity_id"),
-              lambda ds: [{"deal_id": d.id, "commodity_id": c}
-                          for d in sorted(ds.of(Deal), key=lambda r: r.id) for c in d.commodities]),  # type: ignore[attr-defined]
-        _child_table("deal_terms", Deal, "terms", DealTerm,
-                     "The quid pro quo: one row per thing that flows from one actor to another under a deal.",
-                     ("deal_id", "term_no"), number="term_no"),
-        _record_table(Event, "Dated or datable events; those naming a deal_status form the deal's status history.",
-                      extra={"event_type": [_PLOVER_COLUMN]}, fill=_plover_fill),
-        _child_table("event_actors", Event, "actors", EventActor, "The actors in each event and their parts.",
-                     ("event_id", "actor_id")),
+        _record_table(
+            Deal,
+            "Deals and proposed deals; status is derived from the deal's events.",
+            extra={"summary": _STATUS_COLUMNS},
+            fill=_deal_status_fill,
+        ),
+        _child_table(
+            "deal_parties",
+            Deal,
+            "parties",
+            DealParty,
+            "The actors in each deal and their parts.",
+            ("deal_id", "actor_id"),
+        ),
+        Table(
+            "deal_commodities",
+            "The commodities each deal concerns.",
+            (
+                _parent("deal", "deals"),
+                Column(
+                    "commodity_id",
+                    "string",
+                    "A commodity the deal concerns (fk commodities.id).",
+                    True,
+                    foreign_key="commodities",
+                ),
+            ),
+            ("deal_id", "commodity_id"),
+            lambda ds: [
+                {"deal_id": d.id, "commodity_id": c}
+                for d in sorted(ds.of(Deal), key=lambda r: r.id)
+                for c in d.commodities
+            ],
+        ),  # type: ignore[attr-defined]
+        _child_table(
+            "deal_terms",
+            Deal,
+            "terms",
+            DealTerm,
+            "The quid pro quo: one row per thing that flows from one actor to another under a deal.",
+            ("deal_id", "term_no"),
+            number="term_no",
+        ),
+        _record_table(
+            Event,
+            "Dated or datable events; those naming a deal_status form the deal's status history.",
+            extra={"event_type": [_PLOVER_COLUMN]},
+            fill=_plover_fill,
+        ),
+        _child_table(
+            "event_actors",
+            Event,
+            "actors",
+            EventActor,
+            "The actors in each event and their parts.",
+            ("event_id", "actor_id"),
+        ),
         _record_table(Claim, "Numbers and judgements the sources attribute to someone: claims, not facts."),
-        Table("citations", "Every quote behind every record: the evidence for any row.", citation_columns,
-              ("record_kind", "record_id", "quote_no"), _citation_rows),
+        Table(
+            "citations",
+            "Every quote behind every record: the evidence for any row.",
+            citation_columns,
+            ("record_kind", "record_id", "quote_no"),
+            _citation_rows,
+        ),
     )
 
 

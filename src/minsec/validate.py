@@ -17,6 +17,7 @@ from minsec.derive import status_events
 from minsec.models import MODELS, Deal, Event, Record, Source
 from minsec.problems import Problem
 from minsec.records import Dataset, LoadedRecord, read_records
+from minsec.vocabularies import DealStatus
 
 FieldPath = tuple[str | int, ...]
 
@@ -73,15 +74,20 @@ def rule_unique_ids(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
         if len(holders) > 1:
             paths = ", ".join(h.path for h in holders)
             for holder in holders:
-                yield Problem(holder.path, holder.line_of("id"), "id",
-                              f"id {record_id!r} is used by {len(holders)} records ({paths}); give each its own id")
+                yield Problem(
+                    holder.path,
+                    holder.line_of("id"),
+                    "id",
+                    f"id {record_id!r} is used by {len(holders)} records ({paths}); give each its own id",
+                )
 
 
 def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
     """Every foreign key points at an existing record of the right kind that is not withdrawn."""
     folders = {model.folder: model for model in MODELS}
-    ids = {folder: {r.record.id: r.record for r in records if type(r.record) is model}
-           for folder, model in folders.items()}
+    ids = {
+        folder: {r.record.id: r.record for r in records if type(r.record) is model} for folder, model in folders.items()
+    }
     for loaded in records:
         for path, table, target in references(loaded.record):
             found = ids[table].get(target)
@@ -89,7 +95,9 @@ def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem
             kind = folders[table].record_kind.value
             if found is None:
                 close = difflib.get_close_matches(target, list(ids[table]), n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; add records/{table}/{target}.yaml or fix the id"
+                hint = (
+                    f"; did you mean {close[0]!r}?" if close else f"; add records/{table}/{target}.yaml or fix the id"
+                )
                 yield Problem(*where, f"{target!r} is not a {kind} id{hint}")
             elif found.withdrawn and not loaded.record.withdrawn:  # type: ignore[attr-defined]
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
@@ -101,9 +109,79 @@ def rule_deals_have_status(records: Sequence[LoadedRecord]) -> Iterator[Problem]
     for loaded in records:
         deal = loaded.record
         if isinstance(deal, Deal) and not deal.withdrawn and not status_events(events, deal.id):  # type: ignore[arg-type]
-            yield Problem(loaded.path, loaded.line_of("id"), "",
-                          f"deal {deal.id!r} has no status event; add an event with deal_id: {deal.id} "
-                          "and the deal_status it reached (proposed, negotiating, signed, ...)")
+            yield Problem(
+                loaded.path,
+                loaded.line_of("id"),
+                "",
+                f"deal {deal.id!r} has no status event; add an event with deal_id: {deal.id} "
+                "and the deal_status it reached (proposed, negotiating, signed, ...)",
+            )
+
+
+#: A deal moves forward through these; collapsed and suspended may follow any of them.
+PROGRESSION = (DealStatus.proposed, DealStatus.negotiating, DealStatus.signed, DealStatus.in_force)
+
+
+def rule_status_moves_forward(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+    """A dated status event that goes back (signed, then negotiating) must say why in note."""
+    events = [r for r in records if isinstance(r.record, Event)]
+    by_event = {id(r.record): r for r in events}
+    for deal_id in {e.record.deal_id for e in events if e.record.deal_id}:  # type: ignore[attr-defined]
+        history = [e for e in status_events([r.record for r in events], deal_id) if e.date]  # type: ignore[arg-type]
+        furthest: Event | None = None
+        for event in history:
+            status = event.deal_status
+            if status not in PROGRESSION:
+                continue
+            if (
+                furthest is not None
+                and PROGRESSION.index(status) < PROGRESSION.index(furthest.deal_status)
+                and not event.note
+            ):  # type: ignore[arg-type]
+                loaded = by_event[id(event)]
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("deal_status"),
+                    "deal_status",
+                    f"goes back from {furthest.deal_status.value!r} ({furthest.id}, {furthest.date}) "  # type: ignore[union-attr]
+                    f"to {status.value!r}; if the sources say so, explain in note",
+                )
+            if furthest is None or PROGRESSION.index(status) > PROGRESSION.index(furthest.deal_status):  # type: ignore[arg-type]
+                furthest = event
+
+
+def _fingerprint(record: Record) -> tuple | None:
+    """What makes two records of a kind likely the same thing, or None if it cannot tell."""
+    if isinstance(record, Event) and record.date:
+        return ("event", record.date, record.event_type, frozenset(a.actor_id for a in record.actors))
+    if isinstance(record, Deal):
+        return ("deal", frozenset(p.actor_id for p in record.parties), frozenset(record.commodities), record.deal_type)
+    return None
+
+
+def rule_no_likely_duplicates(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+    """Two events with the same date, type and actors, or two deals with the same parties,
+    commodities and type, are probably one thing recorded twice, unless a note says otherwise."""
+    seen: dict[tuple, LoadedRecord] = {}
+    for loaded in sorted(records, key=lambda r: r.record.id):
+        record = loaded.record
+        key = _fingerprint(record)
+        if key is None or record.withdrawn:  # type: ignore[attr-defined]
+            continue
+        first = seen.setdefault(key, loaded)
+        if first is loaded:
+            continue
+        notes = f"{getattr(record, 'note', '') or ''} {getattr(first.record, 'note', '') or ''}"
+        if record.id in notes or first.record.id in notes:
+            continue
+        what = "date, type and actors" if key[0] == "event" else "parties, commodities and deal_type"
+        yield Problem(
+            loaded.path,
+            loaded.line_of("id"),
+            "",
+            f"looks like a duplicate of {first.record.id!r} (same {what}); merge them, or if "
+            f"they are distinct name {first.record.id!r} in note and say how they differ",
+        )
 
 
 #: The checks of the set as a whole, run in this order.
@@ -111,6 +189,8 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord]], Iterator[Problem]], ...] = (
     rule_unique_ids,
     rule_references_resolve,
     rule_deals_have_status,
+    rule_status_moves_forward,
+    rule_no_likely_duplicates,
 )
 
 
@@ -136,24 +216,35 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
         path = find_text(corpus, source.text_file) if source.text_file else None
         if path is None:
             what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
-            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file",
-                          f"{what}, so quotes citing it cannot be verified; add the text to the corpus")
+            yield Problem(
+                loaded.path,
+                loaded.line_of("text_file"),
+                "text_file",
+                f"{what}, so quotes citing it cannot be verified; add the text to the corpus",
+            )
             continue
         raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != source.text_sha256:
-            yield Problem(loaded.path, loaded.line_of("text_sha256"), "text_sha256",
-                          f"does not match {path} (sha256 {digest}); the text changed or the hash is wrong")
+            yield Problem(
+                loaded.path,
+                loaded.line_of("text_sha256"),
+                "text_sha256",
+                f"does not match {path} (sha256 {digest}); the text changed or the hash is wrong",
+            )
             continue
         texts[source.id] = normalise_space(raw.decode("utf-8", errors="replace"))
     for loaded in records:
         for number, citation in enumerate(getattr(loaded.record, "citations", [])):
             text = texts.get(citation.source_id)
             if text is not None and normalise_space(citation.quote) not in text:
-                yield Problem(loaded.path, loaded.line_of("citations", number, "quote"),
-                              f"citations[{number}].quote",
-                              f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
-                              "(same apostrophes and dashes; only white space may differ)")
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("citations", number, "quote"),
+                    f"citations[{number}].quote",
+                    f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
+                    "(same apostrophes and dashes; only white space may differ)",
+                )
 
 
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
@@ -165,7 +256,3 @@ def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | No
         problems.extend(check_evidence(loaded, corpus))
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
     return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
-
-
-def record_of(report: Report, record_id: str) -> Record | None:
-    return next((r.record for r in report.records if r.record.id == record_id), None)

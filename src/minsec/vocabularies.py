@@ -43,17 +43,16 @@ class OutletType(Vocabulary):
 
 class ActorKind(Vocabulary):
     state = "state", "A sovereign state, identified by its ISO 3166-1 alpha-3 code."
-    territory = "territory", (
-        "A territory with its own ISO 3166-1 code whose sovereignty is disputed or which is "
-        "not a sovereign state (Western Sahara)."
+    territory = (
+        "territory",
+        (
+            "A territory with its own ISO 3166-1 code whose sovereignty is disputed or which is "
+            "not a sovereign state (Western Sahara)."
+        ),
     )
-    government_body = "government_body", (
-        "A ministry, agency, legislature, committee or other organ of a state."
-    )
+    government_body = "government_body", ("A ministry, agency, legislature, committee or other organ of a state.")
     armed_forces = "armed_forces", "A state's military or one of its commands or services."
-    organization = "organization", (
-        "A non-state organisation: political movement, international body, association."
-    )
+    organization = "organization", ("A non-state organisation: political movement, international body, association.")
     company = "company", "A commercial enterprise."
     armed_group = "armed_group", "A non-state armed group such as a rebel movement."
     person = "person", "A named individual."
@@ -64,26 +63,29 @@ class CommodityKind(Vocabulary):
     element_group = "element_group", "A defined group of elements (the rare earth elements)."
     mineral = "mineral", "A mineral or ore (coltan, bauxite)."
     fuel = "fuel", "A fuel resource (oil, gas, hydrocarbons, coal)."
-    unspecified = "unspecified", (
-        "A vague term the sources use ('rare metals', 'natural resources') that cannot be "
-        "mapped to specific elements without guessing."
+    unspecified = (
+        "unspecified",
+        (
+            "A vague term the sources use ('rare metals', 'natural resources') that cannot be "
+            "mapped to specific elements without guessing."
+        ),
     )
 
 
 class DealType(Vocabulary):
-    minerals_for_security = "minerals_for_security", (
-        "Access to minerals or their revenues in exchange for military aid, security "
-        "guarantees, arms or security cooperation."
+    minerals_for_security = (
+        "minerals_for_security",
+        (
+            "Access to minerals or their revenues in exchange for military aid, security "
+            "guarantees, arms or security cooperation."
+        ),
     )
-    minerals_for_investment = "minerals_for_investment", (
-        "Access to minerals in exchange for investment or finance."
+    minerals_for_investment = "minerals_for_investment", ("Access to minerals in exchange for investment or finance.")
+    security_cooperation = (
+        "security_cooperation",
+        ("Military or security cooperation between states without a stated mineral component."),
     )
-    security_cooperation = "security_cooperation", (
-        "Military or security cooperation between states without a stated mineral component."
-    )
-    resource_exploration = "resource_exploration", (
-        "A licence or agreement to explore for or produce a resource."
-    )
+    resource_exploration = "resource_exploration", ("A licence or agreement to explore for or produce a resource.")
     trade = "trade", "A purchase or sale of minerals or other goods."
     other = "other", "Any other deal; the summary and note say what is exchanged."
 
@@ -110,8 +112,9 @@ class TermKind(Vocabulary):
     mineral_supply = "mineral_supply", "Delivery or sale of mineral products."
     military_aid = "military_aid", "Military assistance: equipment, funding, training or support."
     security_guarantee = "security_guarantee", "A commitment to defend or protect the recipient."
-    security_cooperation = "security_cooperation", (
-        "Cooperation between armed or security forces (exercises, training, intelligence)."
+    security_cooperation = (
+        "security_cooperation",
+        ("Cooperation between armed or security forces (exercises, training, intelligence)."),
     )
     arms = "arms", "Sale or transfer of weapons."
     investment = "investment", "Capital invested in the recipient's economy or sector."
@@ -142,9 +145,12 @@ class PloverType(Vocabulary):
 
 
 class EventType(Vocabulary):
-    statement = "statement", (
-        "A public statement of position that is not an offer, request or criticism. PLOVER "
-        "dropped CAMEO's statement category, so it has no PLOVER type."
+    statement = (
+        "statement",
+        (
+            "A public statement of position that is not an offer, request or criticism. PLOVER "
+            "dropped CAMEO's statement category, so it has no PLOVER type."
+        ),
     )
     offer = "offer", "An actor offers or declares readiness to make a deal or to cooperate."
     pledge = "pledge", "An actor promises a future action (to open a consulate, to provide aid)."
@@ -157,12 +163,13 @@ class EventType(Vocabulary):
     recognition = "recognition", "An actor recognises a state, government or claim of sovereignty."
     endorsement = "endorsement", "An actor endorses another's proposal or position."
     criticism = "criticism", "An actor criticises or accuses another."
-    policy_change = "policy_change", (
-        "A government changes a domestic policy (opens a sector to investment). No PLOVER type."
+    policy_change = (
+        "policy_change",
+        ("A government changes a domestic policy (opens a sector to investment). No PLOVER type."),
     )
-    policy_review = "policy_review", (
-        "A government considers a policy option that the sources do not report as adopted. "
-        "No PLOVER type."
+    policy_review = (
+        "policy_review",
+        ("A government considers a policy option that the sources do not report as adopted. No PLOVER type."),
     )
     appointment = "appointment", "A person is appointed to an office. No PLOVER type."
     sanction = "sanction", "Sanctions, embargoes or a reduction of relations are imposed."
