@@ -50,6 +50,8 @@ from minsec.vocabularies import (
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_MAX_LENGTH = 80
 QUOTE_MAX_LENGTH = 500
+#: What ``minsec new`` writes into required fields; never a valid value.
+PLACEHOLDER = "TODO"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _FORMULA_START = ("=", "+", "-", "@")
 
@@ -58,6 +60,8 @@ def _check_text(value: str) -> str:
     """Reject text that would corrupt a CSV, fool a spreadsheet or compare unequal to itself."""
     if not value.strip():
         raise ValueError("must not be empty; remove the field if there is nothing to say")
+    if value == PLACEHOLDER:
+        raise ValueError(f"still the {PLACEHOLDER} placeholder; fill it in (CODEBOOK.md says what goes here)")
     if value != value.strip():
         raise ValueError("has leading or trailing white space; remove it")
     if _CONTROL.search(value.replace("\n", "")):

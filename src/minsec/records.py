@@ -7,13 +7,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS, Record
+from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS, PLACEHOLDER, Record
 from minsec.problems import Problem
 from minsec.yaml_loader import Document, YamlError, load_document
 
 RECORD_SUFFIX = ".yaml"
-#: What ``minsec new`` writes into required fields; never valid.
-PLACEHOLDER = "TODO"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from minsec.models import MODELS, Record
-from minsec.records import PLACEHOLDER, RECORD_SUFFIX
+from minsec.models import MODELS, PLACEHOLDER, Record
+from minsec.records import RECORD_SUFFIX
 from minsec.tables import vocabulary_of
 
 
