@@ -100,6 +100,22 @@ def parse_record(model: type[Record], document: Document, path: str) -> Record |
         ]
 
 
+def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
+    """A problem saying where the file belongs, if it is a valid record of another kind."""
+    for other in MODELS:
+        if other is not model and not isinstance(parse_record(other, document, path), list):
+            return [
+                Problem(
+                    path,
+                    1,
+                    "",
+                    f"this is a valid {other.record_kind.value} record, not a "
+                    f"{model.record_kind.value}; move it to records/{other.folder}/",
+                )
+            ]
+    return []
+
+
 def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     """Read and validate one record file below ``root/records``."""
     path = file.relative_to(root).as_posix()
@@ -118,7 +134,7 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
         return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
     result = parse_record(model, document, path)
     if isinstance(result, list):
-        return result
+        return _misfiled(document, path, model) or result
     if result.id != file.stem:
         return [
             Problem(
