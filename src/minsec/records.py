@@ -100,6 +100,10 @@ def parse_record(model: type[Record], document: Document, path: str) -> Record |
         ]
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
+
+
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
     """A problem saying where the file belongs, if it is a valid record of another kind."""
     for other in MODELS:
@@ -109,8 +113,8 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
                     path,
                     1,
                     "",
-                    f"this is a valid {other.record_kind.value} record, not a "
-                    f"{model.record_kind.value}; move it to records/{other.folder}/",
+                    f"this is a valid {other.record_kind.value} record, not "
+                    f"{_a(model.record_kind.value)}; move it to records/{other.folder}/",
                 )
             ]
     return []
