@@ -68,7 +68,7 @@ def _field_name(path: FieldPath) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
 
 
-def rule_unique_ids(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+def rule_unique_ids(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """An id names one record, whatever its kind: joins and citations depend on it."""
     for record_id, holders in _by_id(records).items():
         if len(holders) > 1:
@@ -82,8 +82,12 @@ def rule_unique_ids(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
                 )
 
 
-def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
-    """Every foreign key points at an existing record of the right kind that is not withdrawn."""
+def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """Every foreign key points at an existing record of the right kind that is not withdrawn.
+
+    ``unloaded`` holds the paths of record files that exist but failed their own checks;
+    a reference to one of them is reported there, not as dangling.
+    """
     folders = {model.folder: model for model in MODELS}
     ids = {
         folder: {r.record.id: r.record for r in records if type(r.record) is model} for folder, model in folders.items()
@@ -93,6 +97,8 @@ def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem
             found = ids[table].get(target)
             where = (loaded.path, loaded.line_of(*path), _field_name(path))
             kind = folders[table].record_kind.value
+            if found is None and f"records/{table}/{target}.yaml" in unloaded:
+                continue
             if found is None:
                 close = difflib.get_close_matches(target, list(ids[table]), n=1, cutoff=0.6)
                 hint = (
@@ -103,7 +109,7 @@ def rule_references_resolve(records: Sequence[LoadedRecord]) -> Iterator[Problem
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
 
 
-def rule_deals_have_status(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+def rule_deals_have_status(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """A deal's status is derived from its events, so every deal needs one that sets it."""
     events = [r.record for r in records if isinstance(r.record, Event)]
     for loaded in records:
@@ -122,7 +128,7 @@ def rule_deals_have_status(records: Sequence[LoadedRecord]) -> Iterator[Problem]
 PROGRESSION = (DealStatus.proposed, DealStatus.negotiating, DealStatus.signed, DealStatus.in_force)
 
 
-def rule_status_moves_forward(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+def rule_status_moves_forward(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """A dated status event that goes back (signed, then negotiating) must say why in note."""
     events = [r for r in records if isinstance(r.record, Event)]
     by_event = {id(r.record): r for r in events}
@@ -159,7 +165,7 @@ def _fingerprint(record: Record) -> tuple | None:
     return None
 
 
-def rule_no_likely_duplicates(records: Sequence[LoadedRecord]) -> Iterator[Problem]:
+def rule_no_likely_duplicates(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """Two events with the same date, type and actors, or two deals with the same parties,
     commodities and type, are probably one thing recorded twice, unless a note says otherwise."""
     seen: dict[tuple, LoadedRecord] = {}
@@ -185,7 +191,7 @@ def rule_no_likely_duplicates(records: Sequence[LoadedRecord]) -> Iterator[Probl
 
 
 #: The checks of the set as a whole, run in this order.
-SET_RULES: tuple[Callable[[Sequence[LoadedRecord]], Iterator[Problem]], ...] = (
+SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Problem]], ...] = (
     rule_unique_ids,
     rule_references_resolve,
     rule_deals_have_status,
@@ -250,8 +256,9 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
     """Check every record under ``root/records`` (or ``files``) and the set they form."""
     loaded, problems = read_records(root, files)
+    unloaded = frozenset(p.path for p in problems)
     for rule in SET_RULES:
-        problems.extend(rule(loaded))
+        problems.extend(rule(loaded, unloaded))
     if corpus:
         problems.extend(check_evidence(loaded, corpus))
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
