@@ -107,7 +107,7 @@ HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://"), AfterValidator(_che
 Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
 WikidataId = Annotated[StrictStr, Field(pattern=r"^Q[1-9][0-9]*$")]
 Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
-PositiveNumber = Annotated[StrictInt | StrictFloat, Field(gt=0, allow_inf_nan=False)]
+PositiveNumber = Annotated[StrictInt | StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
 
 
 PartialDate = Annotated[

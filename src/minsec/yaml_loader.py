@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import yaml
 
 MAX_FILE_BYTES = 64 * 1024
+MAX_DEPTH = 10
 Path_ = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
@@ -75,6 +76,8 @@ class _Converter:
         self._scalars = yaml.SafeLoader("")
 
     def convert(self, node: yaml.Node, path: Path_) -> object:
+        if len(path) > MAX_DEPTH:
+            raise YamlError(node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels; records are flat")
         if id(node) in self._seen:
             raise YamlError(node.start_mark.line + 1, "uses a YAML alias (*name); write the value out instead")
         self._seen.add(id(node))
@@ -118,7 +121,11 @@ class _Converter:
             raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; write plain values")
         if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
             return node.value
-        return self._scalars.construct_object(node, deep=True)
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except Exception:  # PyYAML raises ValueError, KeyError or IndexError on bad scalars
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise YamlError(node.start_mark.line + 1, f"{node.value[:40]!r} is not a valid {kind}") from None
 
 
 def load_document(raw: bytes) -> Document:
@@ -132,6 +139,8 @@ def load_document(raw: bytes) -> Document:
         raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlError(1, f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise YamlError(1, "nested too deeply to be a record; records are flat") from None
     if len(nodes) != 1:
         if not nodes:
             raise YamlError(1, "file is empty; a record is a YAML mapping of fields")
