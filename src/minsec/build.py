@@ -17,9 +17,9 @@ from pathlib import Path
 
 from minsec.codebook import codebook
 from minsec.derive import deal_status
+from minsec.descriptor import descriptor, table_schema
 from minsec.models import MODELS, Deal, Event, Record
-from minsec.package import descriptor, table_schema
-from minsec.records import Dataset
+from minsec.record_files import Dataset
 from minsec.schemas import record_schema
 from minsec.tables import Row, tables
 from minsec.vocabularies import PLOVER_BY_EVENT_TYPE, EventType
@@ -77,11 +77,16 @@ def record_json(dataset: Dataset, model: type[Record]) -> list[dict]:
     return out
 
 
+def count_rows(csv_bytes: bytes) -> int:
+    """Data rows of a CSV file; a quoted cell may span lines, so lines are not rows."""
+    return sum(1 for _ in csv.reader(io.StringIO(csv_bytes.decode("utf-8")))) - 1
+
+
 def contents_table(csv_files: Mapping[str, bytes]) -> str:
     """The README's table of contents: every table with its row count and download link."""
     lines = ["| table | rows | what one row is | download |", "| --- | ---: | --- | --- |"]
     for table in tables():
-        rows = csv_files[table.name].count(b"\n") - 1
+        rows = count_rows(csv_files[table.name])
         path = f"datapackage/data/{table.name}.csv"
         lines.append(f"| `{table.name}` | {rows} | {table.description} | [{table.name}.csv]({path}) |")
     return "\n".join(lines)
@@ -179,9 +184,16 @@ def _recover(root: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _swap_dir(root: Path, folder: str, files: Mapping[str, bytes]) -> None:
     """Write ``files`` under a temporary folder, then rename it over ``root/folder``."""
     staging = Path(tempfile.mkdtemp(prefix=f"{folder}.tmp-", dir=root))
+    staging.chmod(0o777 & ~_umask())
     for relative, content in files.items():
         path = staging / relative.removeprefix(f"{folder}/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +212,7 @@ def _replace_file(path: Path, content: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(handle, "wb") as out:
         out.write(content)
+    os.chmod(temporary, 0o666 & ~_umask())
     os.replace(temporary, path)
 
 

@@ -115,7 +115,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     import re
 
     from minsec.models import ID_MAX_LENGTH, ID_PATTERN
-    from minsec.records import record_files
+    from minsec.record_files import record_files
     from minsec.skeleton import model_for, new_record_path, skeleton
 
     root = _root(args.root)
@@ -140,12 +140,13 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     import minsec
+    from minsec.build import count_rows
 
     descriptor = json.loads(minsec.data_path("datapackage.json").read_text(encoding="utf-8"))
     print(f"minsec {__version__} (data {descriptor['version']}, created {descriptor['created']})")
     print(f"data: {minsec.data_path('datapackage.json').parent}")
     for resource in descriptor["resources"]:
-        rows = minsec.data_path(resource["name"]).read_bytes().count(b"\n") - 1
+        rows = count_rows(minsec.data_path(resource["name"]).read_bytes())
         print(f"  {resource['name']:<18} {rows:>5} rows")
     return EXIT_OK
 

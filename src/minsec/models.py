@@ -18,7 +18,6 @@ from pydantic import (
     Field,
     StrictBool,
     StrictFloat,
-    StrictInt,
     StrictStr,
     WithJsonSchema,
     model_validator,
@@ -103,11 +102,11 @@ Id = Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
 CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_country)]
 CurrencyCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
 LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_check_language)]
-HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://"), AfterValidator(_check_http_url)]
+HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://\S+$"), AfterValidator(_check_http_url)]
 Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
 WikidataId = Annotated[StrictStr, Field(pattern=r"^Q[1-9][0-9]*$")]
 Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
-PositiveNumber = Annotated[StrictInt | StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
+PositiveNumber = Annotated[StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
 
 
 PartialDate = Annotated[
@@ -154,7 +153,7 @@ class Citation(BaseModel):
 class Record(BaseModel):
     """Fields and checks every record kind shares."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
 
     record_kind: ClassVar[RecordKind]
     folder: ClassVar[str]

@@ -18,3 +18,8 @@ class Problem:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def with_article(noun: str) -> str:
+    """``an event``, ``a deal``: for messages that name a record kind."""
+    return f"an {noun}" if noun[:1] in ("a", "e", "i", "o", "u") else f"a {noun}"

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from minsec.models import MODELS, PLACEHOLDER, Record
-from minsec.records import RECORD_SUFFIX
+from minsec.record_files import RECORD_SUFFIX
 from minsec.tables import vocabulary_of
 
 

@@ -27,7 +27,7 @@ from minsec.models import (
     Record,
     Source,
 )
-from minsec.records import Dataset
+from minsec.record_files import Dataset
 from minsec.vocabularies import DatePrecision, DealStatus, PloverType, RecordKind, Vocabulary
 
 LIST_SEPARATOR = "; "
@@ -203,9 +203,14 @@ def _plover_fill(dataset: Dataset, event: Record) -> Row:
 
 
 _STATUS_COLUMNS = [
-    Column("status", "string", "Derived: the latest deal_status among the deal's events.", True, DealStatus),
+    Column(
+        "status",
+        "string",
+        "Derived: the latest deal_status among the deal's events; empty only for a withdrawn deal without one.",
+        vocabulary=DealStatus,
+    ),
     Column("status_date", "date", "Derived: the date of the event that set status; empty when undated."),
-    Column("status_date_precision", "string", "Derived: precision of status_date.", True, DatePrecision),
+    Column("status_date_precision", "string", "Derived: precision of status_date.", vocabulary=DatePrecision),
 ]
 _PLOVER_COLUMN = Column(
     "plover_type",

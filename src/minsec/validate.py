@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from minsec.derive import status_events
 from minsec.models import MODELS, Deal, Event, Record, Source
-from minsec.problems import Problem
-from minsec.records import Dataset, LoadedRecord, read_records
+from minsec.problems import Problem, with_article
+from minsec.record_files import Dataset, LoadedRecord, read_records
 from minsec.vocabularies import DealStatus
 
 FieldPath = tuple[str | int, ...]
@@ -104,7 +104,7 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
                 hint = (
                     f"; did you mean {close[0]!r}?" if close else f"; add records/{table}/{target}.yaml or fix the id"
                 )
-                yield Problem(*where, f"{target!r} is not a {kind} id{hint}")
+                yield Problem(*where, f"{target!r} is not {with_article(kind)} id{hint}")
             elif found.withdrawn and not loaded.record.withdrawn:  # type: ignore[attr-defined]
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
 
@@ -112,6 +112,8 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
 def rule_deals_have_status(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """A deal's status is derived from its events, so every deal needs one that sets it."""
     events = [r.record for r in records if isinstance(r.record, Event)]
+    broken_events = any(path.startswith("records/events/") for path in unloaded)
+    hint = " (if one exists, fix its own problems first)" if broken_events else ""
     for loaded in records:
         deal = loaded.record
         if isinstance(deal, Deal) and not deal.withdrawn and not status_events(events, deal.id):  # type: ignore[arg-type]
@@ -120,7 +122,7 @@ def rule_deals_have_status(records: Sequence[LoadedRecord], unloaded: frozenset[
                 loaded.line_of("id"),
                 "",
                 f"deal {deal.id!r} has no status event; add an event with deal_id: {deal.id} "
-                "and the deal_status it reached (proposed, negotiating, signed, ...)",
+                f"and the deal_status it reached (proposed, negotiating, signed, ...){hint}",
             )
 
 

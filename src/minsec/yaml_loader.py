@@ -128,10 +128,25 @@ class _Converter:
             raise YamlError(node.start_mark.line + 1, f"{node.value[:40]!r} is not a valid {kind}") from None
 
 
+def _refuse_anchors(text: str) -> None:
+    """Aliases repeat data (and make alias bombs), anchors only serve aliases: plain data has neither."""
+    anchor = None
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise YamlError(
+                event.start_mark.line + 1, f"uses a YAML alias (*{event.anchor}); write the value out instead"
+            )
+        if anchor is None and getattr(event, "anchor", None):
+            anchor = event
+    if anchor is not None:
+        raise YamlError(anchor.start_mark.line + 1, f"uses a YAML anchor (&{anchor.anchor}); remove it")
+
+
 def load_document(raw: bytes) -> Document:
     """Parse one record file; raises YamlError for anything but one plain YAML mapping."""
     text = _decode(raw)
     try:
+        _refuse_anchors(text)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark

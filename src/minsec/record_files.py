@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS, PLACEHOLDER, Record
-from minsec.problems import Problem
+from minsec.problems import Problem, with_article
 from minsec.yaml_loader import Document, YamlError, load_document
 
 RECORD_SUFFIX = ".yaml"
@@ -100,10 +100,6 @@ def parse_record(model: type[Record], document: Document, path: str) -> Record |
         ]
 
 
-def _a(noun: str) -> str:
-    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
-
-
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
     """A problem saying where the file belongs, if it is a valid record of another kind."""
     for other in MODELS:
@@ -114,7 +110,7 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
                     1,
                     "",
                     f"this is a valid {other.record_kind.value} record, not "
-                    f"{_a(model.record_kind.value)}; move it to records/{other.folder}/",
+                    f"{with_article(model.record_kind.value)}; move it to records/{other.folder}/",
                 )
             ]
     return []

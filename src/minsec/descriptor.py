@@ -8,7 +8,7 @@ import hashlib
 
 from minsec._version import RELEASE_DATE, __version__
 from minsec.models import Source
-from minsec.records import Dataset
+from minsec.record_files import Dataset
 from minsec.tables import Column, Table
 
 NAME = "minsec"

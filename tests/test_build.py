@@ -1,0 +1,316 @@
+"""`minsec build` on a small repository: complete, reproducible, atomic, and checkable."""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import frictionless
+import pytest
+
+import minsec
+from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, tree_hashes
+from minsec.models import MODELS
+from minsec.tables import tables
+
+TABLES = [t.name for t in tables()]
+
+
+def generated(root: Path) -> dict[str, str]:
+    """Hashes of every generated file: datapackage/, schemas/, CODEBOOK.md, README.md."""
+    hashes = tree_hashes(*(root / d for d in ("datapackage", "schemas") if (root / d).is_dir()))
+    for name in ("CODEBOOK.md", "README.md"):
+        if (root / name).is_file():
+            hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
+    return hashes
+
+
+def read_csv(root: Path, table: str) -> list[dict[str, str]]:
+    text = (root / "datapackage" / "data" / f"{table}.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.fixture
+def built(mini_repo, run_cli):
+    code, out, err = run_cli("build", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
+    assert code == 0, out + err
+    return mini_repo
+
+
+def test_build_writes_every_file(built) -> None:
+    root = built.root
+    package = root / "datapackage"
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in descriptor["resources"]] == TABLES
+    for table in tables():
+        path = package / "data" / f"{table.name}.csv"
+        assert path.is_file()
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert header.split(",") == [c.name for c in table.columns]
+        assert (root / "schemas" / "tables" / f"{table.name}.schema.json").is_file()
+    for model in MODELS:
+        records = json.loads((package / "json" / f"{model.folder}.json").read_text(encoding="utf-8"))
+        assert sorted(r["id"] for r in records) == sorted(
+            rid for rid, (folder, _) in built.records.items() if folder == model.folder
+        )
+        schema = json.loads((root / "schemas" / "records" / f"{model.record_kind.value}.schema.json").read_text())
+        assert schema["additionalProperties"] is False
+    assert (root / "CODEBOOK.md").is_file()
+    assert not list(root.glob("datapackage.*")) and not list(root.glob("schemas.*"))
+
+
+def test_csv_rows_match_records(built) -> None:
+    root = built.root
+    assert [r["id"] for r in read_csv(root, "actors")] == ["cod", "jane-doe", "usa"]
+    assert read_csv(root, "deal_parties") == [
+        {"deal_id": DEAL_ID, "actor_id": "usa", "role": "party"},
+        {"deal_id": DEAL_ID, "actor_id": "cod", "role": "party"},
+        {"deal_id": DEAL_ID, "actor_id": "jane-doe", "role": "broker"},
+    ]
+    assert [(r["term_no"], r["kind"], r["commodity_id"]) for r in read_csv(root, "deal_terms")] == [
+        ("1", "mineral_access", "cobalt"), ("2", "military_aid", ""),
+    ]
+    assert read_csv(root, "deal_commodities") == [{"deal_id": DEAL_ID, "commodity_id": "cobalt"}]
+    source = read_csv(root, "sources")[0]
+    assert (source["published"], source["published_precision"], source["withdrawn"]) == ("2025-03-09", "day", "false")
+    claim = read_csv(root, "claims")[0]
+    assert (claim["value"], claim["unit"], claim["as_of"], claim["as_of_precision"]) == ("70", "percent", "", "unknown")
+    commodity = read_csv(root, "commodities")[0]
+    assert (commodity["symbols"], commodity["usgs_critical_2022"], commodity["eu_critical_2024"]) == ("Co", "true", "")
+    citations = read_csv(root, "citations")
+    assert len(citations) == 7
+    assert {(c["record_kind"], c["record_id"], c["quote_no"]) for c in citations} >= {("deal", DEAL_ID, "1")}
+
+
+def test_readme_contents_table(built) -> None:
+    readme = (built.root / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# mini\n") and readme.endswith("The end.\n")
+    assert re.search(r"^\| `actors` \| 3 \|", readme, re.M)
+    assert re.search(r"^\| `citations` \| 7 \|", readme, re.M)
+
+
+def test_readme_row_count_with_multiline_text(mini_repo, run_cli) -> None:
+    mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="First line.\nSecond line."))
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert len(read_csv(mini_repo.root, "claims")) == 1
+    readme = (mini_repo.root / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"^\| `claims` \| 1 \|", readme, re.M)
+
+
+def test_two_builds_are_byte_identical(built, run_cli) -> None:
+    root = built.root
+    first = generated(root)
+    assert len(first) > 30
+    code, out, _ = run_cli("build", "--root", root)
+    assert code == 0 and "; 0 changed" in out
+    assert generated(root) == first
+    for folder in ("datapackage", "schemas"):
+        shutil.rmtree(root / folder)
+    (root / "CODEBOOK.md").unlink()
+    assert run_cli("build", "--root", root)[0] == 0
+    assert generated(root) == first
+
+
+def test_check_after_build_is_clean(built, run_cli) -> None:
+    code, out, _ = run_cli("build", "--check", "--root", built.root)
+    assert code == 0, out
+    assert "up to date" in out
+
+
+def _edit_record(repo) -> str:
+    repo.rewrite("jane-doe", lambda d: d.update(role="Special envoy"))
+    return "changed: datapackage/data/actors.csv"
+
+
+def _edit_csv(repo) -> str:
+    path = repo.root / "datapackage" / "data" / "deals.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("signed", "in_force"), encoding="utf-8")
+    return "changed: datapackage/data/deals.csv"
+
+
+def _stray_file(repo) -> str:
+    (repo.root / "datapackage" / "data" / "extra.csv").write_text("a\n1\n", encoding="utf-8")
+    return "not generated (remove it): datapackage/data/extra.csv"
+
+
+def _deleted_file(repo) -> str:
+    (repo.root / "schemas" / "records" / "claim.schema.json").unlink()
+    return "missing: schemas/records/claim.schema.json"
+
+
+@pytest.mark.parametrize("change", [_edit_record, _edit_csv, _stray_file, _deleted_file])
+def test_check_names_the_stale_file(built, run_cli, change) -> None:
+    expected = change(built)
+    before = generated(built.root)
+    code, out, err = run_cli("build", "--check", "--root", built.root)
+    assert code == 1
+    assert expected in out.splitlines()
+    assert "stale" in err
+    assert generated(built.root) == before, "--check must write nothing"
+    assert run_cli("build", "--root", built.root)[0] == 0
+    assert run_cli("build", "--check", "--root", built.root)[0] == 0
+    assert not (built.root / "datapackage" / "data" / "extra.csv").exists()
+
+
+@pytest.mark.parametrize("corpus", [False, True])
+def test_failed_build_leaves_previous_files(built, run_cli, corpus) -> None:
+    before = generated(built.root)
+    if corpus:  # valid records, but a quote the text does not hold
+        built.rewrite("usa", lambda d: d["citations"][0].update(quote="The United Kingdom"))
+        args = ("--corpus", built.corpus)
+    else:
+        built.rewrite(CLAIM_ID, lambda d: d.update(subject_id="nobody"))
+        args = ()
+    code, _, err = run_cli("build", "--root", built.root, *args)
+    assert code == 1
+    assert "nothing was written" in err
+    assert generated(built.root) == before
+
+
+def test_interrupted_swap_is_recovered(built, run_cli) -> None:
+    root = built.root
+    before = generated(root)
+    # Interrupted between moving the old folder aside and moving the new one in:
+    (root / "datapackage").rename(root / "datapackage.old-123")
+    staging = root / "datapackage.tmp-abc"
+    (staging / "data").mkdir(parents=True)
+    (staging / "data" / "actors.csv").write_text("half written", encoding="utf-8")
+    code, out, err = run_cli("build", "--root", root)
+    assert code == 0, out + err
+    assert generated(root) == before
+    assert sorted(p.name for p in root.iterdir()) == ["CODEBOOK.md", "README.md", "datapackage", "records", "schemas"]
+
+
+def test_interrupted_swap_without_backup_rebuilds(built, run_cli) -> None:
+    root = built.root
+    before = generated(root)
+    shutil.rmtree(root / "datapackage")
+    (root / "schemas").rename(root / "schemas.old-7")
+    assert run_cli("build", "--root", root)[0] == 0
+    assert generated(root) == before
+    assert not list(root.glob("*.old-*"))
+
+
+def test_versions_agree(built, repo_root) -> None:
+    pyproject = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))
+    project = pyproject["project"]
+    if "version" in project:
+        declared = project["version"]
+    else:
+        assert "version" in project.get("dynamic", [])
+        version_file = repo_root / pyproject["tool"]["hatch"]["version"]["path"]
+        declared = re.search(r'^__version__ = "([^"]+)"', version_file.read_text(encoding="utf-8"), re.M).group(1)
+    descriptor = json.loads((built.root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["version"] == minsec.__version__ == declared
+
+
+def test_descriptor_describes_the_files(built) -> None:
+    package = built.root / "datapackage"
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in descriptor["resources"]:
+        raw = (package / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(raw)
+        assert resource["hash"] == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert [s["title"] for s in descriptor["sources"]] == ["Test Gazette: Cobalt for Security: A Test Article"]
+
+
+def test_built_package_is_valid_for_frictionless(mini_repo, run_cli) -> None:
+    mini_repo.rewrite("mini-article", lambda d: d.pop("url"))
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    report = frictionless.validate(str(mini_repo.root / "datapackage" / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "type", "fieldName", "note"])
+
+
+def test_package_with_a_source_url_is_valid_for_frictionless(built) -> None:
+    report = frictionless.validate(str(built.root / "datapackage" / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "type", "fieldName", "note"])
+
+
+def test_withdrawn_deal_builds_a_valid_package(mini_repo, run_cli) -> None:
+    mini_repo.rewrite("mini-article", lambda d: d.pop("url"))
+    mini_repo.write("deals", {**mini_repo.data(DEAL_ID), "id": "old-deal", "deal_type": "trade",
+                              "withdrawn": True, "note": "Recorded in error."})
+    code, out, _ = run_cli("build", "--root", mini_repo.root)
+    assert code == 0, out
+    report = frictionless.validate(str(mini_repo.root / "datapackage" / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "type", "fieldName", "note"])
+
+
+def test_generated_files_respect_umask(built) -> None:
+    mask = os.umask(0)
+    os.umask(mask)
+    for name, full in (("README.md", 0o666), ("CODEBOOK.md", 0o666), ("datapackage", 0o777), ("schemas", 0o777)):
+        assert (built.root / name).stat().st_mode & 0o777 == full & ~mask, name
+
+
+# --- derived columns ----------------------------------------------------------------------------
+
+def _status_event(repo, event_id: str, status: str, date: str | None, event_type: str, **extra) -> None:
+    data = repo.data(EVENT_ID)
+    data.update(id=event_id, deal_status=status, event_type=event_type, **extra)
+    if date is None:
+        data.pop("date")
+    else:
+        data["date"] = date
+    repo.write("events", data)
+
+
+def _deal_row(repo) -> tuple[str, str, str]:
+    row = next(r for r in read_csv(repo.root, "deals") if r["id"] == DEAL_ID)
+    return row["status"], row["status_date"], row["status_date_precision"]
+
+
+def _deal_json(repo) -> dict:
+    deals = json.loads((repo.root / "datapackage" / "json" / "deals.json").read_text(encoding="utf-8"))
+    return next(d for d in deals if d["id"] == DEAL_ID)["derived"]
+
+
+def test_status_from_single_event(built) -> None:
+    assert _deal_row(built) == ("signed", "2025-03-09", "day")
+    assert _deal_json(built) == {"status": "signed", "status_date": "2025-03-09", "status_date_precision": "day"}
+
+
+def test_status_is_latest_by_date_not_by_id(mini_repo, run_cli) -> None:
+    # "zz-" sorts after the signing event by id but happened before it.
+    _status_event(mini_repo, "zz-offer", "proposed", "2025-01", "offer")
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert _deal_row(mini_repo) == ("signed", "2025-03-09", "day")
+    # A later dated event wins; its month is stored as the first day with month precision.
+    _status_event(mini_repo, "aa-in-force", "in_force", "2025-06", "other")
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert _deal_row(mini_repo) == ("in_force", "2025-06-01", "month")
+    assert _deal_json(mini_repo) == {"status": "in_force", "status_date": "2025-06", "status_date_precision": "month"}
+
+
+def test_undated_status_event_comes_after_dated(mini_repo, run_cli) -> None:
+    _status_event(mini_repo, "aa-collapse", "collapsed", None, "agreement_collapsed")
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert _deal_row(mini_repo) == ("collapsed", "", "unknown")
+    assert _deal_json(mini_repo) == {"status": "collapsed", "status_date": None, "status_date_precision": "unknown"}
+
+
+def test_withdrawn_status_event_is_ignored(mini_repo, run_cli) -> None:
+    _status_event(mini_repo, "aa-collapse", "collapsed", "2025-04-01", "agreement_collapsed",
+                  withdrawn=True, note="Misreported.")
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert _deal_row(mini_repo) == ("signed", "2025-03-09", "day")
+
+
+def test_plover_type_column(mini_repo, run_cli) -> None:
+    statement = mini_repo.data(EVENT_ID)
+    for key in ("deal_id", "deal_status"):
+        statement.pop(key)
+    statement.update(id="a-statement", event_type="statement", date="2025")
+    mini_repo.write("events", statement)
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    events = {r["id"]: r for r in read_csv(mini_repo.root, "events")}
+    assert events[EVENT_ID]["plover_type"] == "COOPERATE"
+    assert events["a-statement"]["plover_type"] == ""
+    assert (events["a-statement"]["date"], events["a-statement"]["date_precision"]) == ("2025-01-01", "year")
+    header = (mini_repo.root / "datapackage" / "data" / "events.csv").read_text().splitlines()[0].split(",")
+    assert header.index("plover_type") == header.index("event_type") + 1
