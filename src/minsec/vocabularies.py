@@ -171,7 +171,7 @@ class EventType(Vocabulary):
         "policy_review",
         ("A government considers a policy option that the sources do not report as adopted. No PLOVER type."),
     )
-    appointment = "appointment", "A person is appointed to an office. No PLOVER type."
+    appointment = "appointment", "A person is appointed to, or takes up, an office (an inauguration). No PLOVER type."
     sanction = "sanction", "Sanctions, embargoes or a reduction of relations are imposed."
     armed_action = "armed_action", "Armed force is used: fighting, attacks, seizure of territory."
     other = "other", "Anything else; the summary says what. No PLOVER type."
