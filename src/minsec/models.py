@@ -47,6 +47,11 @@ from minsec.vocabularies import (
 )
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+CODE3_PATTERN = r"^[A-Z]{3}$"
+LANGUAGE_PATTERN = r"^[a-z]{2}$"
+URL_PATTERN = r"^https?://\S+$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+WIKIDATA_PATTERN = r"^Q[1-9][0-9]*$"
 ID_MAX_LENGTH = 80
 QUOTE_MAX_LENGTH = 500
 #: What ``minsec new`` writes into required fields; never a valid value.
@@ -99,12 +104,12 @@ def _check_http_url(value: str) -> str:
 
 Text = Annotated[StrictStr, AfterValidator(_check_text)]
 Id = Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
-CountryCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_country)]
-CurrencyCode = Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_check_currency)]
-LanguageCode = Annotated[StrictStr, Field(pattern=r"^[a-z]{2}$"), AfterValidator(_check_language)]
-HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://\S+$"), AfterValidator(_check_http_url)]
-Sha256 = Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]
-WikidataId = Annotated[StrictStr, Field(pattern=r"^Q[1-9][0-9]*$")]
+CountryCode = Annotated[StrictStr, Field(pattern=CODE3_PATTERN), AfterValidator(_check_country)]
+CurrencyCode = Annotated[StrictStr, Field(pattern=CODE3_PATTERN), AfterValidator(_check_currency)]
+LanguageCode = Annotated[StrictStr, Field(pattern=LANGUAGE_PATTERN), AfterValidator(_check_language)]
+HttpUrl = Annotated[StrictStr, Field(pattern=URL_PATTERN), AfterValidator(_check_http_url)]
+Sha256 = Annotated[StrictStr, Field(pattern=SHA256_PATTERN)]
+WikidataId = Annotated[StrictStr, Field(pattern=WIKIDATA_PATTERN)]
 Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
 PositiveNumber = Annotated[StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
 

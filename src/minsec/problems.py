@@ -1,6 +1,16 @@
 """A problem found in the data, worded for the contributor who has to fix it."""
 
+import unicodedata
 from dataclasses import asdict, dataclass
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters escaped, so that a file name,
+    field name or value quoted from a hostile file cannot start a line of the report."""
+    return "".join(
+        (repr(c)[1:-1] if c.isascii() else f"\\u{ord(c):04x}") if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+        for c in text
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -13,8 +23,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:"
-        return f"{where} {self.field}: {self.message}" if self.field else f"{where} {self.message}"
+        where = f"{one_line(self.path)}:{self.line}:"
+        message = one_line(self.message)
+        return f"{where} {one_line(self.field)}: {message}" if self.field else f"{where} {message}"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -7,7 +7,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS, PLACEHOLDER, Record
+from minsec.models import (
+    CODE3_PATTERN,
+    ID_PATTERN,
+    LANGUAGE_PATTERN,
+    MODEL_BY_FOLDER,
+    MODELS,
+    PLACEHOLDER,
+    SHA256_PATTERN,
+    URL_PATTERN,
+    WIKIDATA_PATTERN,
+    Record,
+)
 from minsec.problems import Problem, with_article
 from minsec.yaml_loader import Document, YamlError, load_document
 
@@ -68,6 +79,17 @@ def _allowed_fields(model: type[Record], loc: Sequence[str | int]) -> list[str]:
     return [info.alias or name for name, info in current.model_fields.items()]
 
 
+#: What a value that does not match a pattern should look like, in words.
+PATTERN_HINTS = {
+    ID_PATTERN: "is not an id: lowercase letters, digits and single hyphens (e.g. usa-dza-mou-2025)",
+    CODE3_PATTERN: "is not a three-letter upper-case code (e.g. DZA for Algeria, USD for US dollars)",
+    LANGUAGE_PATTERN: "is not a two-letter lower-case ISO 639-1 language code (e.g. en, fr, ar)",
+    URL_PATTERN: "is not an http(s) URL; only http:// and https:// links are allowed",
+    SHA256_PATTERN: "is not a SHA-256 digest: 64 lower-case hex digits (run sha256sum on the text file)",
+    WIKIDATA_PATTERN: "is not a Wikidata item id: Q followed by digits, no leading zero (e.g. Q262)",
+}
+
+
 def _message(model: type[Record], error: dict) -> str:
     kind, loc, given = error["type"], error["loc"], error.get("input")
     if kind == "missing":
@@ -84,8 +106,14 @@ def _message(model: type[Record], error: dict) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if kind.endswith("_type"):
         return f"{message}, got {type(given).__name__} {given!r}"[:300]
-    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == ID_PATTERN:
-        return f"{given!r} is not an id: lowercase letters, digits and single hyphens (e.g. usa-dza-mou-2025)"
+    context = error.get("ctx", {})
+    if kind == "string_pattern_mismatch" and context.get("pattern") in PATTERN_HINTS:
+        return f"{str(given)[:80]!r} {PATTERN_HINTS[context['pattern']]}"
+    if kind in ("string_too_long", "too_long") and isinstance(given, str):
+        return f"is {len(given)} characters long, over the limit of {context['max_length']}; shorten it"
+    if kind in ("greater_than", "less_than"):
+        bound = "greater than" if kind == "greater_than" else "less than"
+        return f"must be {bound} {context.get('gt', context.get('lt')):g}, not {given!r}"
     return message
 
 

@@ -6,11 +6,14 @@ loader and converts it itself, refusing anything that is not plain data, so that
 careless or hostile file gets a message instead of silent data loss or code execution.
 """
 
+import re
 from dataclasses import dataclass
 
 import yaml
 
 MAX_FILE_BYTES = 64 * 1024
+#: Characters the YAML 1.1 reader refuses (control characters other than tab, LF, CR, NEL, and surrogates).
+_NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_DEPTH = 10
 Path_ = tuple[str | int, ...]
 
@@ -64,6 +67,13 @@ def _decode(raw: bytes) -> str:
     for number, line_text in enumerate(text.split("\n"), start=1):
         if "\t" in line_text:
             raise YamlError(number, "contains a tab; indent with spaces and write no tabs in text")
+        bad = _NOT_YAML.search(line_text)
+        if bad:
+            raise YamlError(
+                number,
+                f"contains the control character U+{ord(bad[0]):04X} at column {bad.start() + 1}, "
+                "which YAML does not allow; remove it",
+            )
     return text
 
 
@@ -128,10 +138,21 @@ class _Converter:
             raise YamlError(node.start_mark.line + 1, f"{node.value[:40]!r} is not a valid {kind}") from None
 
 
-def _refuse_anchors(text: str) -> None:
-    """Aliases repeat data (and make alias bombs), anchors only serve aliases: plain data has neither."""
+def _refuse_anchors_and_depth(text: str) -> None:
+    """Aliases repeat data (and make alias bombs), anchors only serve aliases: plain data has neither.
+
+    Nesting is checked here too, on the event stream, because PyYAML takes time quadratic
+    in the depth of flow collections (15 s for 5,000 brackets) before composing a node tree.
+    """
     anchor = None
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                raise YamlError(event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels; records are flat")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
         if isinstance(event, yaml.AliasEvent):
             raise YamlError(
                 event.start_mark.line + 1, f"uses a YAML alias (*{event.anchor}); write the value out instead"
@@ -146,7 +167,7 @@ def load_document(raw: bytes) -> Document:
     """Parse one record file; raises YamlError for anything but one plain YAML mapping."""
     text = _decode(raw)
     try:
-        _refuse_anchors(text)
+        _refuse_anchors_and_depth(text)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
