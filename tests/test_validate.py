@@ -10,7 +10,7 @@ from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, SOURCE_ID, line_containing
 from minsec.validate import validate
 
 PROBLEM_LINE = re.compile(r"^(?P<path>records/[^:]+\.yaml):(?P<line>\d+): (?:(?P<field>[\w.\[\]]+): )?(?P<msg>.+)$")
-SUMMARY = re.compile(r"^(\d+) files checked, (\d+) problems? found; ")
+SUMMARY = re.compile(r"^(\d+) files? checked, (\d+) problems? found; ")
 
 
 def problem_lines(out: str) -> list[str]:

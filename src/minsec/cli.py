@@ -60,7 +60,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
         else ("quotes NOT checked (pass --corpus DIR with the source texts)")
     )
     count = len(report.problems)
-    print(f"{report.files_checked} files checked, {count} problem{'s' * (count != 1)} found; {quotes}")
+    files = report.files_checked
+    print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
