@@ -315,3 +315,37 @@ def test_wrong_number_type_is_one_problem_in_its_field(mini_repo, run_cli) -> No
     lines = problem_lines(out)
     assert len(lines) == 1, out
     assert PROBLEM_LINE.match(lines[0])["field"] == "value"
+
+
+def _later_negotiating_event(mini_repo, **extra) -> None:
+    data = mini_repo.data(EVENT_ID)
+    data.update(id="2025-04-renegotiation", date="2025-04", event_type="talks", deal_status="negotiating", **extra)
+    mini_repo.write("events", data)
+
+
+def test_status_going_backwards_needs_a_note(mini_repo, run_cli) -> None:
+    _later_negotiating_event(mini_repo)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    (line,) = problem_lines(out)
+    match = PROBLEM_LINE.match(line)
+    assert (match["path"], match["field"]) == ("records/events/2025-04-renegotiation.yaml", "deal_status")
+    assert f"goes back from 'signed' ({EVENT_ID}, 2025-03-09) to 'negotiating'" in match["msg"]
+
+
+def test_status_going_backwards_with_a_note_is_accepted(mini_repo, run_cli) -> None:
+    _later_negotiating_event(mini_repo, note="The source reports that the signed deal was reopened.")
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 0, out
+
+
+def test_likely_duplicate_event_reported_until_a_note_names_the_other(mini_repo, run_cli) -> None:
+    twin = {**mini_repo.data(EVENT_ID), "id": "2025-03-09-cobalt-deal-signed-twice"}
+    twin.pop("deal_id"), twin.pop("deal_status")
+    mini_repo.write("events", twin)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    assert "looks like a duplicate of '2025-03-09-cobalt-deal-signed-twice' (same date, type and actors)" in out
+    twin["note"] = f"A second signing on the same day, distinct from {EVENT_ID}: the source reports two ceremonies."
+    mini_repo.write("events", twin)
+    assert run_cli("validate", "--root", mini_repo.root)[0] == 0
