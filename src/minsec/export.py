@@ -71,3 +71,12 @@ def write_artifacts(out: Path, artifacts: Mapping[str, bytes]) -> list[Path]:
     for name, content in artifacts.items():
         replace_file(out / name, content)
     return [out / name for name in artifacts]
+
+
+def unzip_tree(data: bytes) -> dict[str, bytes]:
+    """The files of a release zip without its top folder: the inverse of :func:`zip_bytes`."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        files = {
+            info.filename.split("/", 1)[-1]: archive.read(info) for info in archive.infolist() if not info.is_dir()
+        }
+    return dict(sorted(files.items()))

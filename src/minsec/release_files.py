@@ -24,9 +24,12 @@ def top_folder(version: str) -> str:
     return f"minsec-{version}"
 
 
-def release_roots(root: Path | None = None) -> list[Path]:
-    """Folders that may hold releases: ``root/releases`` first, then the installed package's or checkout's."""
-    candidates = ([root / FOLDER] if root is not None else []) + [_HERE / FOLDER, _HERE.parent.parent / FOLDER]
+def release_roots(root: Path | None = None, *, bundled: bool = True) -> list[Path]:
+    """Folders that may hold releases: ``root/releases`` first, then (if ``bundled``) the
+    installed package's or this checkout's."""
+    candidates = [root / FOLDER] if root is not None else []
+    if bundled:
+        candidates += [_HERE / FOLDER, _HERE.parent.parent / FOLDER]
     seen: list[Path] = []
     for candidate in candidates:
         resolved = candidate.resolve()
@@ -35,10 +38,10 @@ def release_roots(root: Path | None = None) -> list[Path]:
     return seen
 
 
-def available(root: Path | None = None) -> dict[str, Path]:
+def available(root: Path | None = None, *, bundled: bool = True) -> dict[str, Path]:
     """Every release found, version to its folder, oldest first (compared as numbers)."""
     found: dict[str, Path] = {}
-    for releases in release_roots(root):
+    for releases in release_roots(root, bundled=bundled):
         for folder in releases.iterdir():
             if is_version(folder.name) and (folder / zip_name(folder.name)).is_file():
                 found.setdefault(folder.name, folder)
