@@ -227,3 +227,12 @@ def test_changelog_of_the_repository_is_in_changelog_md(repo_root: Path, run_cli
     code, out, _ = run_cli("changelog", "--root", repo_root)
     assert code == 0
     assert out.splitlines()[0] in (repo_root / "CHANGELOG.md").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_changed_json_file_is_a_change_too(repo: ReleaseRepo) -> None:
+    path = repo.package.folder / "json" / "deals.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("minerals", "Minerals", 1), encoding="utf-8")
+    assert check(repo.root).problems == [
+        "datapackage/ differs from release 0.1.0 (published releases are immutable) in json/deals.json: "
+        "bump the version to 0.1.1 at least"
+    ]

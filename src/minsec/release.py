@@ -14,7 +14,7 @@ from pathlib import Path
 from minsec import release_files
 from minsec.changelog import first_section, section
 from minsec.diff import diff
-from minsec.export import release_artifacts, unzip_tree
+from minsec.export import package_tree, release_artifacts, unzip_tree
 from minsec.package_files import DESCRIPTOR, PackageFiles, from_folder, from_release
 from minsec.versioning import Bump, Version, bump_between
 
@@ -142,6 +142,13 @@ class CheckReport:
         return not self.problems
 
 
+def _other_files_changed(root: Path, release: Path) -> list[str]:
+    """Files of ``datapackage/`` (the nested JSON, say) that differ from the release's, tables aside."""
+    kept = unzip_tree((release / release_files.zip_name(release.name)).read_bytes())
+    now = package_tree(root / "datapackage")
+    return sorted(p for p in set(kept) | set(now) if kept.get(p) != now.get(p) and not p.startswith("data/"))
+
+
 def _compare(report: CheckReport, version: Version, latest: str, package: PackageFiles, root: Path) -> None:
     changes = diff(from_release(released(root)[latest]), package)
     required = changes.required
@@ -152,6 +159,11 @@ def _compare(report: CheckReport, version: Version, latest: str, package: Packag
                 f"datapackage/ differs from release {latest} ({IMMUTABLE}): the changes require a "
                 f"{required.label} bump, to {Version.parse(latest).bumped(required)} at least; "
                 f"`minsec diff {latest} datapackage/` shows them"
+            )
+        elif stray := _other_files_changed(root, released(root)[latest]):
+            report.problems.append(
+                f"datapackage/ differs from release {latest} ({IMMUTABLE}) in {', '.join(stray)}: "
+                f"bump the version to {Version.parse(latest).bumped(Bump.PATCH)} at least"
             )
         else:
             report.notes.append(f"datapackage/ equals release {latest}")
