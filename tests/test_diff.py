@@ -203,6 +203,12 @@ def field(d: dict, name: str) -> dict:
         (lambda d: d["resources"][0]["schema"].update(primaryKey=["id", "n"]), [("primary_key_changed", Bump.MAJOR)]),
         (lambda d: d["resources"][0]["schema"].pop("foreignKeys"), [("foreign_key_removed", Bump.MINOR)]),
         (
+            lambda d: d["resources"][0]["schema"]["foreignKeys"].append(
+                {"fields": ["kind"], "reference": {"resource": "others", "fields": ["id"]}}
+            ),
+            [("foreign_key_added", Bump.MAJOR)],
+        ),
+        (
             lambda d: d["resources"][0]["schema"]["foreignKeys"][0]["reference"].update(resource="things"),
             [("foreign_key_changed", Bump.MAJOR)],
         ),

@@ -246,7 +246,7 @@ def _table_schema_changes(table: str, old: dict, new: dict) -> Iterator[SchemaCh
             continue  # came with a new column
         gone = columns not in new_fk
         yield SchemaChange(
-            "foreign_key_removed" if gone else "foreign_key_changed",
+            "foreign_key_removed" if gone else "foreign_key_added" if columns not in old_fk else "foreign_key_changed",
             Bump.MINOR if gone else Bump.MAJOR,
             f"table {table}: foreign key ({columns}) {'removed' if gone else '-> ' + str(new_fk[columns]['resource'])}",
             table=table,
