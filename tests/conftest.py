@@ -2,7 +2,11 @@
 in a temporary folder, and an in-process runner for the ``minsec`` command line."""
 
 import copy
+import csv
 import hashlib
+import io
+import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,3 +262,78 @@ def tree_hashes(*folders: Path) -> dict[str, str]:
 @pytest.fixture
 def hash_tree() -> Callable[..., dict[str, str]]:
     return tree_hashes
+
+
+@dataclass
+class PackageCopy:
+    """A copy of the committed ``datapackage/`` to change as a later build would: every edit
+    keeps the descriptor's per-table ``bytes`` and ``hash`` true, like a real build."""
+
+    folder: Path
+
+    def descriptor(self) -> dict:
+        return json.loads((self.folder / "datapackage.json").read_text(encoding="utf-8"))
+
+    def write_descriptor(self, descriptor: dict) -> None:
+        (self.folder / "datapackage.json").write_text(json.dumps(descriptor, indent=2) + "\n", encoding="utf-8")
+
+    def resource(self, descriptor: dict, table: str) -> dict:
+        return next(r for r in descriptor["resources"] if r["name"] == table)
+
+    def rows(self, table: str) -> tuple[list[str], list[list[str]]]:
+        with (self.folder / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+            header, *rows = list(csv.reader(handle))
+        return header, rows
+
+    def write_rows(self, table: str, header: list[str], rows: list[list[str]]) -> None:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows([header, *rows])
+        raw = buffer.getvalue().encode("utf-8")
+        (self.folder / "data" / f"{table}.csv").write_bytes(raw)
+        descriptor = self.descriptor()
+        resource = self.resource(descriptor, table)
+        resource["bytes"], resource["hash"] = len(raw), f"sha256:{hashlib.sha256(raw).hexdigest()}"
+        self.write_descriptor(descriptor)
+
+    def set_value(self, table: str, column: str, value: str, row: int = 0) -> str:
+        """Set ``column`` of the ``row``-th row; returns that row's first key column."""
+        header, rows = self.rows(table)
+        rows[row][header.index(column)] = value
+        self.write_rows(table, header, rows)
+        return rows[row][0]
+
+    def add_row(self, table: str, new_id: str) -> str:
+        """A copy of the first row under a new id."""
+        header, rows = self.rows(table)
+        rows.append([new_id, *rows[0][1:]])
+        self.write_rows(table, header, rows)
+        return new_id
+
+    def remove_row(self, table: str, row: int = 0) -> list[str]:
+        header, rows = self.rows(table)
+        removed = rows.pop(row)
+        self.write_rows(table, header, rows)
+        return removed
+
+    def remove_column(self, table: str, column: str) -> None:
+        """Drop ``column`` from the CSV and from the table's schema."""
+        header, rows = self.rows(table)
+        index = header.index(column)
+        self.write_rows(table, [c for c in header if c != column], [r[:index] + r[index + 1 :] for r in rows])
+        descriptor = self.descriptor()
+        schema = self.resource(descriptor, table)["schema"]
+        schema["fields"] = [f for f in schema["fields"] if f["name"] != column]
+        self.write_descriptor(descriptor)
+
+    def set_version(self, version: str) -> None:
+        descriptor = self.descriptor()
+        descriptor["version"] = version
+        self.write_descriptor(descriptor)
+
+
+@pytest.fixture
+def package_copy(repo_root: Path, tmp_path: Path) -> PackageCopy:
+    """A copy of the committed ``datapackage/`` in ``tmp_path/datapackage``."""
+    folder = tmp_path / "datapackage"
+    shutil.copytree(repo_root / "datapackage", folder)
+    return PackageCopy(folder)

@@ -41,7 +41,14 @@ CHECK = textwrap.dedent(
         assert len(frame) == rows, (name, len(frame), rows)
         counts[name] = rows
     assert len(minsec.records("deals")) == counts["deals"]
-    print(json.dumps({"version": minsec.__version__, "counts": counts}))
+    from minsec.release_files import available
+
+    releases = available()
+    assert all(installed.parent in folder.parents for folder in releases.values()), releases
+    for version in releases:
+        for name, frame in minsec.load(version=version).items():
+            assert len(frame.columns) > 1, (version, name)
+    print(json.dumps({"version": minsec.__version__, "counts": counts, "releases": list(releases)}))
     """
 )
 
@@ -65,6 +72,11 @@ def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> No
             for name in names if name.startswith("minsec/datapackage/data/") and name.endswith(".csv")
         }
     assert "minsec/datapackage/datapackage.json" in names
+    released = sorted(p.name for p in (repo_root / "releases").iterdir() if (p / f"minsec-{p.name}.zip").is_file())
+    assert released, "no release under releases/"
+    for version in released:
+        for part in ("datapackage.json", f"minsec-{version}.zip", "SHA256SUMS"):
+            assert f"minsec/releases/{version}/{part}" in names
     assert "minsec/codes/iso3166-1-alpha3.tsv" in names
 
     venv = tmp_path / "venv"
@@ -79,6 +91,7 @@ def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> No
     result = run([python, "-I", script, repo_root], cwd=work, env=env, timeout=120)
     report = json.loads(result.stdout)
     assert report["version"] == minsec.__version__
+    assert sorted(report["releases"]) == released
     assert set(report["counts"]) == set(bundled)
     for name, rows in report["counts"].items():
         assert rows == sum(1 for _ in csv.reader(io.StringIO(bundled[name], newline=""))) - 1, name

@@ -18,6 +18,7 @@ from pathlib import Path
 from minsec.codebook import codebook
 from minsec.derive import deal_status
 from minsec.descriptor import descriptor, table_schema
+from minsec.files import replace_file, umask
 from minsec.models import MODELS, Deal, Event, Record
 from minsec.record_files import Dataset
 from minsec.schemas import record_schema
@@ -184,16 +185,10 @@ def _recover(root: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _swap_dir(root: Path, folder: str, files: Mapping[str, bytes]) -> None:
     """Write ``files`` under a temporary folder, then rename it over ``root/folder``."""
     staging = Path(tempfile.mkdtemp(prefix=f"{folder}.tmp-", dir=root))
-    staging.chmod(0o777 & ~_umask())
+    staging.chmod(0o777 & ~umask())
     for relative, content in files.items():
         path = staging / relative.removeprefix(f"{folder}/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -208,14 +203,6 @@ def _swap_dir(root: Path, folder: str, files: Mapping[str, bytes]) -> None:
         staging.rename(target)
 
 
-def _replace_file(path: Path, content: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "wb") as out:
-        out.write(content)
-    os.chmod(temporary, 0o666 & ~_umask())
-    os.replace(temporary, path)
-
-
 def write(root: Path, files: Mapping[str, bytes]) -> list[str]:
     """Replace the generated files under ``root`` with ``files``; returns what changed."""
     _recover(root)
@@ -226,5 +213,5 @@ def write(root: Path, files: Mapping[str, bytes]) -> list[str]:
             _swap_dir(root, folder, {p: c for p, c in files.items() if p.startswith(f"{folder}/")})
     for name in GENERATED_FILES:
         if name in touched and name in files:
-            _replace_file(root / name, files[name])
+            replace_file(root / name, files[name])
     return staleness.changed + staleness.missing + staleness.extra

@@ -1,7 +1,8 @@
-"""The ``minsec`` command: validate, build, info. Messages for people, never tracebacks.
+"""The ``minsec`` command: validate, build, info, diff, changelog, release, export.
+Messages for people, never tracebacks.
 
-Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``),
-2 a usage error (bad option, missing folder).
+Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
+found for ``diff``, a failed ``release check``), 2 a usage error (bad option, missing folder).
 """
 
 import argparse
@@ -152,6 +153,66 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from minsec.diff import diff
+    from minsec.diff_report import render
+    from minsec.package_files import PackageNotFound, resolve
+
+    root = Path(args.root).resolve()
+    try:
+        old, new = resolve(args.old, root), resolve(args.new, root)
+        changes = diff(old, new)
+    except (PackageNotFound, ValueError) as error:
+        raise UsageError(str(error)) from None
+    sys.stdout.write(render(changes, args.format))
+    return EXIT_PROBLEMS if changes.changed else EXIT_OK
+
+
+def cmd_changelog(args: argparse.Namespace) -> int:
+    from minsec.release import ReleaseError, changelog
+
+    try:
+        sys.stdout.write(changelog(Path(args.root).resolve()))
+    except ReleaseError as error:
+        raise UsageError(str(error)) from None
+    return EXIT_OK
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from minsec.release import ReleaseError, check, snapshot
+
+    root = Path(args.root).resolve()
+    try:
+        if args.action == "snapshot":
+            print(snapshot(root, force=args.force))
+            return EXIT_OK
+        report = check(root)
+    except ReleaseError as error:
+        print(f"minsec: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    for note in report.notes:
+        print(note)
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    print(
+        "release check passed" if report.ok else "release check failed",
+        file=sys.stderr if not report.ok else sys.stdout,
+    )
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from minsec.export import release_artifacts, write_artifacts
+
+    out = Path(args.zip)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--zip {args.zip}: not a folder")
+    written = write_artifacts(out, release_artifacts(Path(args.root) / "datapackage"))
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minsec", description="The minsec dataset: validate, build, inspect.")
     main.add_argument("--version", action="version", version=f"minsec {__version__}")
@@ -188,6 +249,52 @@ def parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="version and row counts of the bundled data")
     info.set_defaults(run=cmd_info)
+
+    def root_option(sub: argparse.ArgumentParser, holds: str) -> None:
+        sub.add_argument("--root", default=".", help=f"repository root holding {holds} (default: .)")
+
+    what = (
+        "a folder holding datapackage.json, a datapackage.json, a release zip, releases/VERSION, "
+        "a released VERSION, or a git ref of the repository (tried in that order)"
+    )
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two versions, and the version bump it requires; exit 1 if anything changed",
+        description=f"OLD and NEW are each {what}. Exit 0: no changes; 1: changes; 2: usage error.",
+    )
+    root_option(diff, "releases/ and the git repository")
+    diff.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="output format")
+    diff.add_argument("old", metavar="OLD", help="the older version")
+    diff.add_argument("new", metavar="NEW", help="the newer version")
+    diff.set_defaults(run=cmd_diff)
+
+    changelog = commands.add_parser(
+        "changelog", help="the CHANGELOG.md section of the current version, from the diff with the last release"
+    )
+    root_option(changelog, "datapackage/ and releases/")
+    changelog.set_defaults(run=cmd_changelog)
+
+    release = commands.add_parser("release", help="keep a release in releases/, or check the version number")
+    actions = release.add_subparsers(dest="action", required=True, metavar="ACTION")
+    snapshot = actions.add_parser(
+        "snapshot", help="write releases/VERSION/ (datapackage.json, the release zip, SHA256SUMS) from datapackage/"
+    )
+    root_option(snapshot, "datapackage/ and releases/")
+    snapshot.add_argument(
+        "--force", action="store_true", help="replace a different snapshot of this version (only if never published)"
+    )
+    check = actions.add_parser(
+        "check", help="fail if the version is lower than the changes since the last release require, or unlogged"
+    )
+    root_option(check, "datapackage/, releases/ and CHANGELOG.md")
+    release.set_defaults(run=cmd_release)
+
+    export = commands.add_parser(
+        "export", help="write a reproducible zip of datapackage/ and its SHA256SUMS into a folder"
+    )
+    root_option(export, "datapackage/")
+    export.add_argument("--zip", required=True, metavar="OUT_DIR", help="folder to write minsec-VERSION.zip into")
+    export.set_defaults(run=cmd_export)
     return main
 
 

@@ -8,7 +8,7 @@ never by inference: dates are datetime64, enums categorical, numbers nullable.
 import json
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     import frictionless
@@ -59,11 +59,10 @@ def data_path(name: str) -> Path:
     return data_dir() / _resource(name)["path"]
 
 
-def load_table(name: str) -> "pandas.DataFrame":
-    """One table as a DataFrame with the dtypes its Table Schema declares."""
+def _dtypes(fields: list[dict]) -> "tuple[dict[str, object], list[str]]":
+    """The pandas dtype of every column of a Table Schema, and the date columns to parse."""
     import pandas as pd
 
-    fields = _resource(name)["schema"]["fields"]
     dtypes: dict[str, object] = {}
     dates = []
     for f in fields:
@@ -80,8 +79,16 @@ def load_table(name: str) -> "pandas.DataFrame":
             dtypes[f["name"]] = "string"
             if f["type"] == "date":
                 dates.append(f["name"])
+    return dtypes, dates
+
+
+def read_table(source: "Path | IO[bytes]", fields: list[dict]) -> "pandas.DataFrame":
+    """A CSV table (a path or an open binary file) as a DataFrame with the dtypes ``fields`` declare."""
+    import pandas as pd
+
+    dtypes, dates = _dtypes(fields)
     frame = pd.read_csv(
-        data_path(name),
+        source,
         dtype=dtypes,
         keep_default_na=False,
         na_values=[""],
@@ -94,9 +101,74 @@ def load_table(name: str) -> "pandas.DataFrame":
     return frame
 
 
-def load() -> "dict[str, pandas.DataFrame]":
-    """Every table, by name."""
-    return {name: load_table(name) for name in table_names()}
+def versions() -> list[str]:
+    """Versions ``load_table(name, version=...)`` accepts, oldest first: every release kept in
+    ``releases/`` (in the installed package or the checkout) and the bundled version."""
+    from minsec.release_files import available
+    from minsec.versioning import Version
+
+    return sorted(set(available()) | {_descriptor()["version"]}, key=Version.parse)
+
+
+def _is_released(version: str) -> bool:
+    from minsec.release_files import available
+
+    return version in available()
+
+
+@cache
+def _release_descriptor(version: str) -> tuple[Path, str, dict]:
+    """The zip of release ``version``, the folder inside it, and its own ``datapackage.json``."""
+    import zipfile
+
+    from minsec.release_files import available, top_folder, unknown_version, zip_name
+
+    releases = available()
+    if version not in releases:
+        raise KeyError(unknown_version(version, versions()))
+    archive = releases[version] / zip_name(version)
+    with zipfile.ZipFile(archive) as opened:
+        descriptor = json.loads(opened.read(f"{top_folder(version)}/datapackage.json").decode("utf-8"))
+    return archive, top_folder(version), descriptor
+
+
+def _release_table(name: str, version: str) -> "pandas.DataFrame":
+    import io
+    import zipfile
+
+    archive, top, descriptor = _release_descriptor(version)
+    resources = {r["name"]: r for r in descriptor["resources"]}
+    if name not in resources:
+        raise KeyError(f"no table named {name!r} in minsec {version}; tables: {', '.join(resources)}")
+    with zipfile.ZipFile(archive) as opened:
+        raw = opened.read(f"{top}/{resources[name]['path']}")
+    return read_table(io.BytesIO(raw), resources[name]["schema"]["fields"])
+
+
+def load_table(name: str, version: str | None = None) -> "pandas.DataFrame":
+    """One table as a DataFrame with the dtypes its Table Schema declares.
+
+    ``version`` pins a release (``"0.1.0"``): the table exactly as that version published it,
+    with that version's own schema, read from the release kept in the package. Without it,
+    the bundled data.
+    """
+    if version is not None:
+        if _is_released(version):
+            return _release_table(name, version)
+        if version != _descriptor()["version"]:
+            from minsec.release_files import unknown_version
+
+            raise KeyError(unknown_version(version, versions()))
+    return read_table(data_path(name), _resource(name)["schema"]["fields"])
+
+
+def load(version: str | None = None) -> "dict[str, pandas.DataFrame]":
+    """Every table, by name; ``version`` as for :func:`load_table`."""
+    if version is not None and _is_released(version):
+        names = [r["name"] for r in _release_descriptor(version)[2]["resources"]]
+    else:
+        names = table_names()
+    return {name: load_table(name, version) for name in names}
 
 
 def records(kind: str) -> "list[Record]":

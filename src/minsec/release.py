@@ -1,0 +1,226 @@
+"""Releases: keep each published version in ``releases/<version>/`` and check that the
+version number says how much the data changed since the last one.
+
+``snapshot`` writes the current ``datapackage/`` as a release; ``check`` compares the current
+build with the latest release and fails if the version in ``src/minsec/_version.py`` is
+lower than the bump the diff requires, or CHANGELOG.md has no section for it.
+"""
+
+import ast
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from minsec import release_files
+from minsec.changelog import first_section, section
+from minsec.diff import diff
+from minsec.export import package_tree, release_artifacts, unzip_tree
+from minsec.package_files import DESCRIPTOR, PackageFiles, from_folder, from_release
+from minsec.versioning import Bump, Version, bump_between
+
+VERSION_FILE = "src/minsec/_version.py"
+IMMUTABLE = "published releases are immutable"
+
+
+class ReleaseError(Exception):
+    """A release step that must not go ahead; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Current:
+    """The version the repository is at, from its ``_version.py``."""
+
+    version: str
+    release_date: str
+
+
+def current(root: Path) -> Current:
+    """The version and release date in ``root``'s ``_version.py`` (this package's, if it has none)."""
+    path = root / VERSION_FILE
+    if not path.is_file():
+        from minsec._version import RELEASE_DATE, __version__
+
+        return Current(__version__, RELEASE_DATE)
+    values = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = ast.literal_eval(node.value)
+    return Current(str(values.get("__version__")), str(values.get("RELEASE_DATE")))
+
+
+def current_package(root: Path) -> PackageFiles:
+    folder = root / "datapackage"
+    if not (folder / DESCRIPTOR).is_file():
+        raise FileNotFoundError(f"{folder}: no {DESCRIPTOR}; run `minsec build` first")
+    return from_folder(folder, "datapackage/")
+
+
+def released(root: Path) -> dict[str, Path]:
+    """The releases kept in ``root/releases``, oldest first."""
+    return release_files.available(root, bundled=False)
+
+
+def _parse(version: str, where: str) -> Version:
+    try:
+        return Version.parse(version)
+    except ValueError as error:
+        raise ReleaseError(f"{where}: {error}") from None
+
+
+def hash_problems(package: PackageFiles) -> list[str]:
+    """Tables whose bytes differ from the size and hash the descriptor states."""
+    problems = []
+    for name, raw in package.tables.items():
+        resource = package.resource(name)
+        if resource.get("hash") != f"sha256:{hashlib.sha256(raw).hexdigest()}" or resource.get("bytes") != len(raw):
+            problems.append(f"{package.label}: {resource['path']} does not match its hash in {DESCRIPTOR}")
+    return problems
+
+
+def verify_release(folder: Path) -> list[str]:
+    """What is wrong with a kept release: its zip against SHA256SUMS, its descriptor copy, its tables."""
+    version = folder.name
+    name = release_files.zip_name(version)
+    archive = (folder / name).read_bytes()
+    where = f"{release_files.FOLDER}/{version}"
+    problems = []
+    sums = folder / release_files.SUMS
+    expected = f"{hashlib.sha256(archive).hexdigest()}  {name}"
+    if not sums.is_file() or expected not in sums.read_text(encoding="utf-8").splitlines():
+        problems.append(f"{where}: {name} does not match {release_files.SUMS}")
+    package = from_release(folder)
+    if package.version != version:
+        problems.append(f"{where}: the zip holds version {package.version}")
+    copy = folder / DESCRIPTOR
+    if not copy.is_file() or copy.read_bytes() != unzip_tree(archive).get(DESCRIPTOR):
+        problems.append(f"{where}: {DESCRIPTOR} differs from the one in {name}")
+    return problems + hash_problems(package)
+
+
+def snapshot(root: Path, force: bool = False) -> str:
+    """Write ``releases/<current version>/`` from ``datapackage/``; returns what was done."""
+    version = current(root).version
+    _parse(version, VERSION_FILE)
+    package = current_package(root)
+    if package.version != version:
+        raise ReleaseError(
+            f"datapackage/ is version {package.version} but {VERSION_FILE} says {version}: run `minsec build` first"
+        )
+    problems = hash_problems(package)
+    if problems:
+        raise ReleaseError("\n".join([*problems, "datapackage/ is not a whole build: run `minsec build` first"]))
+    artifacts = release_artifacts(root / "datapackage")
+    artifacts[DESCRIPTOR] = (root / "datapackage" / DESCRIPTOR).read_bytes()
+    target = root / release_files.FOLDER / version
+    where = f"{release_files.FOLDER}/{version}"
+    zip_name = release_files.zip_name(version)
+    if (target / zip_name).is_file():
+        same = unzip_tree((target / zip_name).read_bytes()) == unzip_tree(artifacts[zip_name]) and (
+            (target / DESCRIPTOR).is_file() and (target / DESCRIPTOR).read_bytes() == artifacts[DESCRIPTOR]
+        )
+        if same and not verify_release(target):
+            return f"{where} already holds this build; nothing written"
+        if not same and not force:
+            raise ReleaseError(
+                f"{where} already holds a different {version}, and {IMMUTABLE}: bump the version in "
+                f"{VERSION_FILE} (`minsec release check` says by how much). Only if {version} was never "
+                "published, replace it with `minsec release snapshot --force`."
+            )
+    from minsec.export import write_artifacts
+
+    write_artifacts(target, artifacts)
+    return f"wrote {where}/: {', '.join(sorted(artifacts))}"
+
+
+@dataclass
+class CheckReport:
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _other_files_changed(root: Path, release: Path) -> list[str]:
+    """Files of ``datapackage/`` (the nested JSON, say) that differ from the release's, tables aside."""
+    kept = unzip_tree((release / release_files.zip_name(release.name)).read_bytes())
+    now = package_tree(root / "datapackage")
+    return sorted(p for p in set(kept) | set(now) if kept.get(p) != now.get(p) and not p.startswith("data/"))
+
+
+def _compare(report: CheckReport, version: Version, latest: str, package: PackageFiles, root: Path) -> None:
+    changes = diff(from_release(released(root)[latest]), package)
+    required = changes.required
+    have = bump_between(Version.parse(latest), version)
+    if version == Version.parse(latest):
+        if changes.changed:
+            report.problems.append(
+                f"datapackage/ differs from release {latest} ({IMMUTABLE}): the changes require a "
+                f"{required.label} bump, to {Version.parse(latest).bumped(required)} at least; "
+                f"`minsec diff {latest} datapackage/` shows them"
+            )
+        elif stray := _other_files_changed(root, released(root)[latest]):
+            report.problems.append(
+                f"datapackage/ differs from release {latest} ({IMMUTABLE}) in {', '.join(stray)}: "
+                f"bump the version to {Version.parse(latest).bumped(Bump.PATCH)} at least"
+            )
+        else:
+            report.notes.append(f"datapackage/ equals release {latest}")
+    elif have < required:
+        report.problems.append(
+            f"version {version} is a {have.label} bump from release {latest}, but the changes require a "
+            f"{required.label} bump: use {Version.parse(latest).bumped(required)} or higher "
+            f"(`minsec diff {latest} datapackage/` shows why)"
+        )
+    else:
+        wanted = "no bump" if required is Bump.NONE else f"a {required.label} bump"
+        report.notes.append(
+            f"version {version} is a {have.label} bump from release {latest}; the changes need {wanted}"
+        )
+
+
+def check(root: Path) -> CheckReport:
+    """Is the current version at least the bump the changes since the latest release require?"""
+    report = CheckReport()
+    text = current(root).version
+    version = _parse(text, VERSION_FILE)
+    package = current_package(root)
+    if package.version != text:
+        report.problems.append(
+            f"datapackage/ is version {package.version} but {VERSION_FILE} says {text}: run `minsec build`"
+        )
+    releases = released(root)
+    for folder in releases.values():
+        report.problems += verify_release(folder)
+    if not releases:
+        report.notes.append(f"no release in {release_files.FOLDER}/ yet: {text} will be the first")
+    else:
+        latest = list(releases)[-1]
+        report.notes.append(f"version {text}; latest release {latest}")
+        if version < Version.parse(latest):
+            report.problems.append(f"version {text} is lower than the latest release {latest}")
+        else:
+            _compare(report, version, latest, package, root)
+    changelog = root / "CHANGELOG.md"
+    heading = f"## [{text}]"
+    if not changelog.is_file() or not any(
+        line.startswith(heading) for line in changelog.read_text(encoding="utf-8").splitlines()
+    ):
+        report.problems.append(
+            f"CHANGELOG.md has no section `{heading} - <date>`: add the output of `minsec changelog`"
+        )
+    else:
+        report.notes.append(f"CHANGELOG.md has a section for {text}")
+    return report
+
+
+def changelog(root: Path) -> str:
+    """The CHANGELOG section of the current version: the diff from the latest lower release."""
+    now = current(root)
+    version = _parse(now.version, VERSION_FILE)
+    package = current_package(root)
+    earlier = [v for v in released(root) if Version.parse(v) < version]
+    if not earlier:
+        return first_section(now.version, now.release_date, package)
+    return section(now.version, now.release_date, diff(from_release(released(root)[earlier[-1]]), package))

@@ -1,0 +1,65 @@
+"""Semantic versions of the data: parsing, ordering, and the size of a bump.
+
+Versions are compared as numbers, never as strings ("0.10.0" is newer than "0.9.0").
+Only plain ``MAJOR.MINOR.PATCH`` is accepted: a dataset release is cited by that number.
+"""
+
+import re
+from enum import IntEnum
+from typing import NamedTuple
+
+_PATTERN = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+class Bump(IntEnum):
+    """How much a version must grow; ordered, so the required bump of many changes is their max."""
+
+    NONE = 0
+    PATCH = 1
+    MINOR = 2
+    MAJOR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Version(NamedTuple):
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Version":
+        match = _PATTERN.match(text.strip())
+        if not match:
+            raise ValueError(f"{text!r} is not a version of the form MAJOR.MINOR.PATCH (e.g. 0.1.0)")
+        return cls(*(int(part) for part in match.groups()))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+    def bumped(self, bump: Bump) -> "Version":
+        """The smallest version after this one that makes a ``bump``."""
+        if bump is Bump.MAJOR:
+            return Version(self.major + 1, 0, 0)
+        if bump is Bump.MINOR:
+            return Version(self.major, self.minor + 1, 0)
+        if bump is Bump.PATCH:
+            return Version(self.major, self.minor, self.patch + 1)
+        return self
+
+
+def is_version(text: str) -> bool:
+    return bool(_PATTERN.match(text.strip()))
+
+
+def bump_between(old: Version, new: Version) -> Bump:
+    """The bump going from ``old`` to ``new`` makes (``NONE`` if equal); ``new`` must not be older."""
+    if new < old:
+        raise ValueError(f"{new} is older than {old}")
+    if new.major != old.major:
+        return Bump.MAJOR
+    if new.minor != old.minor:
+        return Bump.MINOR
+    return Bump.PATCH if new.patch != old.patch else Bump.NONE
