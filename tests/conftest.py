@@ -53,99 +53,132 @@ def _cite(quote: str) -> list[dict]:
 def mini_records(text_sha256: str) -> list[tuple[str, dict]]:
     """(folder, record) for a minimal valid record set citing ``MINI_TEXT``."""
     return [
-        ("sources", {
-            "id": SOURCE_ID,
-            "title": "Cobalt for Security: A Test Article",
-            "outlet": "Test Gazette",
-            "outlet_type": "news",
-            "published": "2025-03-09",
-            "url": "https://example.org/cobalt",
-            "language": "en",
-            "text_file": MINI_TEXT_FILE,
-            "text_sha256": text_sha256,
-        }),
-        ("actors", {
-            "id": "usa",
-            "name": "United States",
-            "kind": "state",
-            "iso3": "USA",
-            "citations": _cite("The United States and the Democratic Republic of the Congo"),
-        }),
-        ("actors", {
-            "id": "cod",
-            "name": "Democratic Republic of the Congo",
-            "kind": "state",
-            "iso3": "COD",
-            "citations": _cite("the Democratic Republic of the Congo signed a cobalt agreement"),
-        }),
-        ("actors", {
-            "id": "jane-doe",
-            "name": "Jane Doe",
-            "kind": "person",
-            "affiliation_id": "usa",
-            "role": "U.S. special envoy",
-            "citations": _cite("Jane Doe, the U.S. special envoy, brokered the agreement."),
-        }),
-        ("commodities", {
-            "id": "cobalt",
-            "name": "Cobalt",
-            "kind": "element",
-            "symbols": ["Co"],
-            "usgs_critical_2022": True,
-            "citations": _cite("in exchange for access to cobalt mines"),
-        }),
-        ("deals", {
-            "id": DEAL_ID,
-            "title": "United States-Congo cobalt agreement",
-            "deal_type": "minerals_for_security",
-            "summary": "The United States gives military aid to the Congo for access to cobalt mines.",
-            "parties": [
-                {"actor_id": "usa", "role": "party"},
-                {"actor_id": "cod", "role": "party"},
-                {"actor_id": "jane-doe", "role": "broker"},
-            ],
-            "commodities": ["cobalt"],
-            "terms": [
-                {"provider_id": "cod", "recipient_id": "usa", "kind": "mineral_access",
-                 "commodity_id": "cobalt", "description": "Access to cobalt mines."},
-                {"provider_id": "usa", "recipient_id": "cod", "kind": "military_aid",
-                 "description": "Military aid."},
-            ],
-            "citations": _cite(
-                "the United States will provide military aid to the Congo in exchange for access to cobalt mines."
-            ),
-        }),
-        ("events", {
-            "id": EVENT_ID,
-            "date": "2025-03-09",
-            "event_type": "agreement_signed",
-            "summary": "The United States and the Congo signed the cobalt agreement.",
-            "deal_id": DEAL_ID,
-            "deal_status": "signed",
-            "location": "USA",
-            "actors": [
-                {"actor_id": "usa", "role": "participant"},
-                {"actor_id": "cod", "role": "participant"},
-            ],
-            "citations": _cite(
-                "Washington, 9 March 2025. The United States and the Democratic Republic of the Congo "
-                "signed a cobalt agreement on Sunday."
-            ),
-        }),
-        ("claims", {
-            "id": CLAIM_ID,
-            "claim_type": "quantity",
-            "subject_id": "cod",
-            "commodity_id": "cobalt",
-            "statement": "The Congo holds 70% of the world's cobalt reserves.",
-            "metric": "share_of_world_reserves",
-            "value": 70,
-            "unit": "percent",
-            "attributed_to": "Analysts",
-            "attribution": "analysts",
-            "verification": "unverified",
-            "citations": _cite("Analysts estimate that the Congo holds 70% of the world's cobalt reserves."),
-        }),
+        (
+            "sources",
+            {
+                "id": SOURCE_ID,
+                "title": "Cobalt for Security: A Test Article",
+                "outlet": "Test Gazette",
+                "outlet_type": "news",
+                "published": "2025-03-09",
+                "url": "https://example.org/cobalt",
+                "language": "en",
+                "text_file": MINI_TEXT_FILE,
+                "text_sha256": text_sha256,
+            },
+        ),
+        (
+            "actors",
+            {
+                "id": "usa",
+                "name": "United States",
+                "kind": "state",
+                "iso3": "USA",
+                "citations": _cite("The United States and the Democratic Republic of the Congo"),
+            },
+        ),
+        (
+            "actors",
+            {
+                "id": "cod",
+                "name": "Democratic Republic of the Congo",
+                "kind": "state",
+                "iso3": "COD",
+                "citations": _cite("the Democratic Republic of the Congo signed a cobalt agreement"),
+            },
+        ),
+        (
+            "actors",
+            {
+                "id": "jane-doe",
+                "name": "Jane Doe",
+                "kind": "person",
+                "affiliation_id": "usa",
+                "role": "U.S. special envoy",
+                "citations": _cite("Jane Doe, the U.S. special envoy, brokered the agreement."),
+            },
+        ),
+        (
+            "commodities",
+            {
+                "id": "cobalt",
+                "name": "Cobalt",
+                "kind": "element",
+                "symbols": ["Co"],
+                "usgs_critical_2022": True,
+                "citations": _cite("in exchange for access to cobalt mines"),
+            },
+        ),
+        (
+            "deals",
+            {
+                "id": DEAL_ID,
+                "title": "United States-Congo cobalt agreement",
+                "deal_type": "minerals_for_security",
+                "summary": "The United States gives military aid to the Congo for access to cobalt mines.",
+                "parties": [
+                    {"actor_id": "usa", "role": "party"},
+                    {"actor_id": "cod", "role": "party"},
+                    {"actor_id": "jane-doe", "role": "broker"},
+                ],
+                "commodities": ["cobalt"],
+                "terms": [
+                    {
+                        "provider_id": "cod",
+                        "recipient_id": "usa",
+                        "kind": "mineral_access",
+                        "commodity_id": "cobalt",
+                        "description": "Access to cobalt mines.",
+                    },
+                    {
+                        "provider_id": "usa",
+                        "recipient_id": "cod",
+                        "kind": "military_aid",
+                        "description": "Military aid.",
+                    },
+                ],
+                "citations": _cite(
+                    "the United States will provide military aid to the Congo in exchange for access to cobalt mines."
+                ),
+            },
+        ),
+        (
+            "events",
+            {
+                "id": EVENT_ID,
+                "date": "2025-03-09",
+                "event_type": "agreement_signed",
+                "summary": "The United States and the Congo signed the cobalt agreement.",
+                "deal_id": DEAL_ID,
+                "deal_status": "signed",
+                "location": "USA",
+                "actors": [
+                    {"actor_id": "usa", "role": "participant"},
+                    {"actor_id": "cod", "role": "participant"},
+                ],
+                "citations": _cite(
+                    "Washington, 9 March 2025. The United States and the Democratic Republic of the Congo "
+                    "signed a cobalt agreement on Sunday."
+                ),
+            },
+        ),
+        (
+            "claims",
+            {
+                "id": CLAIM_ID,
+                "claim_type": "quantity",
+                "subject_id": "cod",
+                "commodity_id": "cobalt",
+                "statement": "The Congo holds 70% of the world's cobalt reserves.",
+                "metric": "share_of_world_reserves",
+                "value": 70,
+                "unit": "percent",
+                "attributed_to": "Analysts",
+                "attribution": "analysts",
+                "verification": "unverified",
+                "citations": _cite("Analysts estimate that the Congo holds 70% of the world's cobalt reserves."),
+            },
+        ),
     ]
 
 

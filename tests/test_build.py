@@ -73,7 +73,8 @@ def test_csv_rows_match_records(built) -> None:
         {"deal_id": DEAL_ID, "actor_id": "jane-doe", "role": "broker"},
     ]
     assert [(r["term_no"], r["kind"], r["commodity_id"]) for r in read_csv(root, "deal_terms")] == [
-        ("1", "mineral_access", "cobalt"), ("2", "military_aid", ""),
+        ("1", "mineral_access", "cobalt"),
+        ("2", "military_aid", ""),
     ]
     assert read_csv(root, "deal_commodities") == [{"deal_id": DEAL_ID, "commodity_id": "cobalt"}]
     source = read_csv(root, "sources")[0]
@@ -233,8 +234,16 @@ def test_package_with_a_source_url_is_valid_for_frictionless(built) -> None:
 
 def test_withdrawn_deal_builds_a_valid_package(mini_repo, run_cli) -> None:
     mini_repo.rewrite("mini-article", lambda d: d.pop("url"))
-    mini_repo.write("deals", {**mini_repo.data(DEAL_ID), "id": "old-deal", "deal_type": "trade",
-                              "withdrawn": True, "note": "Recorded in error."})
+    mini_repo.write(
+        "deals",
+        {
+            **mini_repo.data(DEAL_ID),
+            "id": "old-deal",
+            "deal_type": "trade",
+            "withdrawn": True,
+            "note": "Recorded in error.",
+        },
+    )
     code, out, _ = run_cli("build", "--root", mini_repo.root)
     assert code == 0, out
     report = frictionless.validate(str(mini_repo.root / "datapackage" / "datapackage.json"))
@@ -249,6 +258,7 @@ def test_generated_files_respect_umask(built) -> None:
 
 
 # --- derived columns ----------------------------------------------------------------------------
+
 
 def _status_event(repo, event_id: str, status: str, date: str | None, event_type: str, **extra) -> None:
     data = repo.data(EVENT_ID)
@@ -295,8 +305,9 @@ def test_undated_status_event_comes_after_dated(mini_repo, run_cli) -> None:
 
 
 def test_withdrawn_status_event_is_ignored(mini_repo, run_cli) -> None:
-    _status_event(mini_repo, "aa-collapse", "collapsed", "2025-04-01", "agreement_collapsed",
-                  withdrawn=True, note="Misreported.")
+    _status_event(
+        mini_repo, "aa-collapse", "collapsed", "2025-04-01", "agreement_collapsed", withdrawn=True, note="Misreported."
+    )
     assert run_cli("build", "--root", mini_repo.root)[0] == 0
     assert _deal_row(mini_repo) == ("signed", "2025-03-09", "day")
 

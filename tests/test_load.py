@@ -78,13 +78,24 @@ def test_load_gives_every_table() -> None:
 
 def test_table_names_are_the_contract() -> None:
     assert DESCRIPTOR_TABLES == [
-        "sources", "actors", "commodities", "deals", "deal_parties", "deal_commodities", "deal_terms",
-        "events", "event_actors", "claims", "citations",
+        "sources",
+        "actors",
+        "commodities",
+        "deals",
+        "deal_parties",
+        "deal_commodities",
+        "deal_terms",
+        "events",
+        "event_actors",
+        "claims",
+        "citations",
     ]
 
 
-@pytest.mark.parametrize(("kind", "model", "table"), [("deals", Deal, "deals"), ("deal", Deal, "deals"),
-                                                      ("events", Event, "events"), ("sources", Source, "sources")])
+@pytest.mark.parametrize(
+    ("kind", "model", "table"),
+    [("deals", Deal, "deals"), ("deal", Deal, "deals"), ("events", Event, "events"), ("sources", Source, "sources")],
+)
 def test_records_are_models(kind: str, model: type, table: str) -> None:
     # minsec.records as bound in minsec/__init__.py (see test_public_functions_survive_submodule_imports)
     loaded = records(kind)

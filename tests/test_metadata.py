@@ -34,10 +34,17 @@ def test_datapackage_citation_and_changelog_share_the_version() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     extracted = subprocess.run(
-        ["bash", "-c", "awk '/<!-- test-command -->/{found=1; next} found && /^```sh/{inblock=1; next} "
-         "inblock && /^```/{exit} inblock{print}' README.md"],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            "bash",
+            "-c",
+            "awk '/<!-- test-command -->/{found=1; next} found && /^```sh/{inblock=1; next} "
+            "inblock && /^```/{exit} inblock{print}' README.md",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
-    assert extracted.startswith("python -m pip install -e \".[test]\"")
+    assert extracted.startswith('python -m pip install -e ".[test]"')
     assert "python -m pytest" in extracted
     assert "README.md" in (ROOT / ".ci" / "run").read_text()

@@ -76,8 +76,13 @@ BASE: dict[str, dict] = {
     },
 }
 MODEL = {
-    "source": Source, "actor": Actor, "state": Actor, "commodity": Commodity,
-    "deal": Deal, "event": Event, "claim": Claim,
+    "source": Source,
+    "actor": Actor,
+    "state": Actor,
+    "commodity": Commodity,
+    "deal": Deal,
+    "event": Event,
+    "claim": Claim,
 }
 
 
@@ -112,6 +117,7 @@ def test_base_records_are_valid(kind: str) -> None:
 
 
 # --- strictness ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", sorted(BASE))
 def test_unknown_field_rejected(kind: str) -> None:
@@ -151,8 +157,7 @@ def test_wrong_type_rejected(kind: str, changes: dict, field: str) -> None:
         ("commodity", {"kind": "gem"}, "kind"),
         ("deal", {"deal_type": "barter"}, "deal_type"),
         ("deal", {"parties": [{"actor_id": "usa", "role": "friend"}]}, "parties"),
-        ("deal", {"terms": [{"provider_id": "a", "recipient_id": "b", "kind": "gold", "description": "x"}]},
-         "terms"),
+        ("deal", {"terms": [{"provider_id": "a", "recipient_id": "b", "kind": "gold", "description": "x"}]}, "terms"),
         ("event", {"event_type": "coup"}, "event_type"),
         ("event", {"deal_id": "usa-cod-deal", "deal_status": "dead"}, "deal_status"),
         ("event", {"actors": [{"actor_id": "usa", "role": "bystander"}]}, "actors"),
@@ -170,9 +175,19 @@ def test_enum_outside_vocabulary_rejected(kind: str, changes: dict, field: str) 
     assert "enum" in {e["type"] for e in errors}
 
 
-@pytest.mark.parametrize(("kind", "field"), [("source", "title"), ("source", "outlet_type"), ("actor", "name"),
-                                            ("actor", "kind"), ("deal", "parties"), ("event", "actors"),
-                                            ("claim", "subject_id"), ("claim", "attribution")])
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [
+        ("source", "title"),
+        ("source", "outlet_type"),
+        ("actor", "name"),
+        ("actor", "kind"),
+        ("deal", "parties"),
+        ("event", "actors"),
+        ("claim", "subject_id"),
+        ("claim", "attribution"),
+    ],
+)
 def test_required_field_missing_rejected(kind: str, field: str) -> None:
     errors = rejected(kind, **{field: DELETE})
     assert ("missing", (field,)) in {(e["type"], e["loc"]) for e in errors}
@@ -187,6 +202,7 @@ def test_internal_field_name_is_not_a_second_spelling(kind: str, internal: str) 
 
 
 # --- ids ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("good", ["a", "usa", "a1-b2", "2025-03-09-usa-dza-mou", "x" * ID_MAX_LENGTH])
 def test_good_ids(good: str) -> None:
@@ -208,6 +224,7 @@ def test_bad_reference_ids(bad: str) -> None:
 
 # --- dates --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("written", "stored", "first_day", "precision"),
     [
@@ -226,8 +243,20 @@ def test_partial_dates(written: object, stored: str, first_day: dt.date, precisi
 
 
 @pytest.mark.parametrize(
-    "bad", ["2025-02-30", "2025-02-29", "2025-13", "2025-00", "2025-03-32", "2025-3", "25", "2025-03-09T10:00",
-            "9 March 2025", "", True]
+    "bad",
+    [
+        "2025-02-30",
+        "2025-02-29",
+        "2025-13",
+        "2025-00",
+        "2025-03-32",
+        "2025-3",
+        "25",
+        "2025-03-09T10:00",
+        "9 March 2025",
+        "",
+        True,
+    ],
 )
 def test_bad_dates_rejected(bad: object) -> None:
     assert "date" in error_fields(rejected("event", date=bad))
@@ -267,6 +296,7 @@ def test_any_real_day_parses_to_itself(day: dt.date) -> None:
 
 # --- ISO codes ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("bad", ["XXX", "usa", "US", "USAA", "840"])
 def test_bad_country_codes(bad: str) -> None:
     assert "country" in error_fields(rejected("actor", country=bad))
@@ -296,10 +326,19 @@ def test_language_defaults_to_english_and_accepts_codes() -> None:
 
 # --- URLs and Wikidata --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "bad",
-    ["javascript:alert(1)", "file:///etc/passwd", "ftp://x", "https://", "http:/example.org",
-     "https://exa mple.org", "example.org", "HTTPS://example.org/\n"],
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "ftp://x",
+        "https://",
+        "http:/example.org",
+        "https://exa mple.org",
+        "example.org",
+        "HTTPS://example.org/\n",
+    ],
 )
 def test_bad_urls(bad: str) -> None:
     assert "url" in error_fields(rejected("source", url=bad))
@@ -321,6 +360,7 @@ def test_bad_wikidata(bad: str) -> None:
 
 
 # --- actors -------------------------------------------------------------------------------------
+
 
 def test_state_needs_iso3() -> None:
     rejected("state", iso3=DELETE)
@@ -353,6 +393,7 @@ def test_alias_with_separator_rejected() -> None:
 
 # --- claims -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("missing", ["metric", "value", "unit"])
 def test_quantity_claim_needs_metric_value_unit(missing: str) -> None:
     errors = rejected("claim", **{missing: DELETE})
@@ -381,8 +422,16 @@ def test_deal_value_all_three() -> None:
     assert (deal.value_amount, deal.value_currency) == (500000000000, "USD")
 
 
-@pytest.mark.parametrize("dropped", [("value_amount",), ("value_currency",), ("value_as_reported",),
-                                     ("value_amount", "value_currency"), ("value_currency", "value_as_reported")])
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        ("value_amount",),
+        ("value_currency",),
+        ("value_as_reported",),
+        ("value_amount", "value_currency"),
+        ("value_currency", "value_as_reported"),
+    ],
+)
 def test_deal_value_all_or_none(dropped: tuple[str, ...]) -> None:
     rejected("deal", **{**VALUE, **dict.fromkeys(dropped, DELETE)})
 
@@ -407,6 +456,7 @@ def test_deal_needs_a_party() -> None:
 
 # --- events -------------------------------------------------------------------------------------
 
+
 def test_deal_status_needs_deal_id() -> None:
     assert check("event", deal_id="usa-cod-deal", deal_status="signed").deal_status == "signed"
     rejected("event", deal_status="signed")
@@ -420,15 +470,22 @@ def test_event_needs_an_actor() -> None:
     assert "actors" in error_fields(rejected("event", actors=[]))
 
 
-@pytest.mark.parametrize(("event_type", "plover"), [("agreement_signed", PloverType.COOPERATE),
-                                                     ("request", PloverType.REQUEST),
-                                                     ("talks", PloverType.CONSULT),
-                                                     ("statement", None), ("policy_change", None)])
+@pytest.mark.parametrize(
+    ("event_type", "plover"),
+    [
+        ("agreement_signed", PloverType.COOPERATE),
+        ("request", PloverType.REQUEST),
+        ("talks", PloverType.CONSULT),
+        ("statement", None),
+        ("policy_change", None),
+    ],
+)
 def test_plover_type(event_type: str, plover: PloverType | None) -> None:
     assert check("event", event_type=event_type).plover_type == plover
 
 
 # --- citations and text -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", ["actor", "commodity", "deal", "event", "claim"])
 def test_empty_or_missing_citations_rejected(kind: str) -> None:
@@ -450,8 +507,21 @@ def test_citation_is_closed() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["=SUM(A1:A9)", "+1 555", "-20%", "@cmd", "", "   ", " leading space", "trailing space ",
-     "bell\x07", "carriage\rreturn", "line\u2028separator", "Sai\u0308d Chengriha", "TODO"],
+    [
+        "=SUM(A1:A9)",
+        "+1 555",
+        "-20%",
+        "@cmd",
+        "",
+        "   ",
+        " leading space",
+        "trailing space ",
+        "bell\x07",
+        "carriage\rreturn",
+        "line\u2028separator",
+        "Sai\u0308d Chengriha",
+        "TODO",
+    ],
 )
 def test_bad_text_rejected(bad: str) -> None:
     assert "name" in error_fields(rejected("actor", name=bad))

@@ -76,8 +76,9 @@ def test_committed_descriptor_matches_files(committed_package: Path) -> None:
 Rows = list[list[str]]
 
 
-def tampered(fresh_build: Path, tmp_path: Path, table: str, change: Callable[[Rows], None],
-             fix_hash: bool = True) -> Path:
+def tampered(
+    fresh_build: Path, tmp_path: Path, table: str, change: Callable[[Rows], None], fix_hash: bool = True
+) -> Path:
     """A copy of the package with ``change`` applied to one table's rows; returns the descriptor."""
     package = tmp_path / "datapackage"
     shutil.copytree(fresh_build, package)
@@ -138,8 +139,9 @@ def test_untampered_copy_is_valid(fresh_build: Path, tmp_path: Path) -> None:
         ("sources", set_cell("withdrawn", "maybe"), "type-error", "withdrawn"),
     ],
 )
-def test_tampered_package_is_invalid(fresh_build: Path, tmp_path: Path, table: str, change, error: str,
-                                     field: str | None) -> None:
+def test_tampered_package_is_invalid(
+    fresh_build: Path, tmp_path: Path, table: str, change, error: str, field: str | None
+) -> None:
     errors = errors_of(tampered(fresh_build, tmp_path, table, change))
     assert errors, "frictionless accepted a row the Table Schema forbids"
     assert {(e[1], e[2]) for e in errors} == {(error, field)}, errors

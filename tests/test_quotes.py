@@ -39,7 +39,10 @@ def test_altered_quote_in_a_real_record_is_reported(repo_root: Path, corpus_dirs
     report = validate(root, corpus_dirs)
     assert [(p.path, p.field) for p in report.problems] == [(target.path, "citations[0].quote")], report.problems
     problem = report.problems[0]
-    quote_line = next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                      if line.lstrip().startswith("quote:"))
+    quote_line = next(
+        n
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if line.lstrip().startswith("quote:")
+    )
     assert problem.line == quote_line
     assert data["citations"][0]["source_id"] in problem.message

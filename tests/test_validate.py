@@ -63,8 +63,7 @@ def _set_citation_source(d: dict) -> None:
         (DEAL_ID, _set_party, "parties[0].actor_id", "actor_id: nobody", "nobody"),
         (EVENT_ID, _set_event_actor, "actors[1].actor_id", "actor_id: nobody", "nobody"),
         (CLAIM_ID, _set_subject, "subject_id", "subject_id: nobody", "nobody"),
-        ("jane-doe", _set_citation_source, "citations[0].source_id", "source_id: no-such-source",
-         "no-such-source"),
+        ("jane-doe", _set_citation_source, "citations[0].source_id", "source_id: no-such-source", "no-such-source"),
     ],
 )
 def test_dangling_reference_reported(mini_repo, run_cli, record_id, change, field, needle, target) -> None:
@@ -236,13 +235,16 @@ def test_problem_lines_are_formatted_and_sorted(mini_repo, run_cli) -> None:
     keys = [(m["path"], int(m["line"])) for m in parsed]
     assert keys == sorted(keys)
     assert {m["path"] for m in parsed} == {
-        f"records/claims/{CLAIM_ID}.yaml", "records/actors/usa.yaml", f"records/deals/{DEAL_ID}.yaml",
+        f"records/claims/{CLAIM_ID}.yaml",
+        "records/actors/usa.yaml",
+        f"records/deals/{DEAL_ID}.yaml",
         "records/events/broken.yaml",
     }
     assert any(m["field"] == "verification" and "'maybe' is not allowed" in m["msg"] for m in parsed)
     assert any(m["field"] == "name" for m in parsed)
-    assert any(m["path"] == "records/events/broken.yaml" and m["line"] == "2" and "duplicate key" in m["msg"]
-               for m in parsed)
+    assert any(
+        m["path"] == "records/events/broken.yaml" and m["line"] == "2" and "duplicate key" in m["msg"] for m in parsed
+    )
     assert SUMMARY.match(out.strip().splitlines()[-1]).group(2) == str(len(lines))
 
 
@@ -255,8 +257,9 @@ def test_json_format_lists_the_same_problems(mini_repo, run_cli) -> None:
     assert report["ok"] is False
     assert report["quotes_checked"] is False
     rendered = [
-        f"{p['path']}:{p['line']}: {p['field']}: {p['message']}" if p["field"] else
-        f"{p['path']}:{p['line']}: {p['message']}"
+        f"{p['path']}:{p['line']}: {p['field']}: {p['message']}"
+        if p["field"]
+        else f"{p['path']}:{p['line']}: {p['message']}"
         for p in report["problems"]
     ]
     assert rendered == problem_lines(text_out)

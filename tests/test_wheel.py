@@ -69,7 +69,8 @@ def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> No
         names = set(archive.namelist())
         bundled = {
             Path(name).stem: archive.read(name).decode("utf-8")
-            for name in names if name.startswith("minsec/datapackage/data/") and name.endswith(".csv")
+            for name in names
+            if name.startswith("minsec/datapackage/data/") and name.endswith(".csv")
         }
     assert "minsec/datapackage/datapackage.json" in names
     released = sorted(p.name for p in (repo_root / "releases").iterdir() if (p / f"minsec-{p.name}.zip").is_file())

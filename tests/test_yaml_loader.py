@@ -22,8 +22,7 @@ def refused(text: str | bytes) -> YamlError:
 
 def test_plain_mapping_is_read() -> None:
     doc = load("id: usa\nname: United States\nvalue: 20\nratio: 1.5\nflag: true\nnothing: null\n")
-    assert doc.data == {"id": "usa", "name": "United States", "value": 20, "ratio": 1.5, "flag": True,
-                        "nothing": None}
+    assert doc.data == {"id": "usa", "name": "United States", "value": 20, "ratio": 1.5, "flag": True, "nothing": None}
 
 
 def test_duplicate_key_names_both_lines() -> None:
@@ -53,8 +52,13 @@ def test_python_tag_rejected_and_not_executed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["id: a\nvalue: !!binary aGVsbG8=\n", "id: a\nvalue: !custom x\n", "id: a\nvalue: !!set {x}\n",
-             "id: a\nvalue: !!omap [{x: 1}]\n"],
+    "text",
+    [
+        "id: a\nvalue: !!binary aGVsbG8=\n",
+        "id: a\nvalue: !custom x\n",
+        "id: a\nvalue: !!set {x}\n",
+        "id: a\nvalue: !!omap [{x: 1}]\n",
+    ],
 )
 def test_other_tags_rejected(text: str) -> None:
     assert refused(text).line == 2
@@ -134,20 +138,20 @@ def test_year_is_an_int_and_month_a_string() -> None:
 
 def test_line_numbers_of_nested_fields() -> None:
     text = (
-        "# comment line\n"            # 1
-        "id: a-deal\n"                # 2
-        "parties:\n"                  # 3
-        "- actor_id: usa\n"           # 4
-        "  role: party\n"             # 5
-        "- actor_id: cod\n"           # 6
-        "  role: party\n"             # 7
-        "citations:\n"                # 8
-        "- source_id: s\n"            # 9
-        "  quote: >-\n"               # 10
-        "    folded over\n"           # 11
-        "    two lines\n"             # 12
-        "- source_id: t\n"            # 13
-        "  quote: second\n"           # 14
+        "# comment line\n"  # 1
+        "id: a-deal\n"  # 2
+        "parties:\n"  # 3
+        "- actor_id: usa\n"  # 4
+        "  role: party\n"  # 5
+        "- actor_id: cod\n"  # 6
+        "  role: party\n"  # 7
+        "citations:\n"  # 8
+        "- source_id: s\n"  # 9
+        "  quote: >-\n"  # 10
+        "    folded over\n"  # 11
+        "    two lines\n"  # 12
+        "- source_id: t\n"  # 13
+        "  quote: second\n"  # 14
     )
     doc = load(text)
     assert doc.data["citations"][0]["quote"] == "folded over two lines"
@@ -182,8 +186,9 @@ def test_deep_nesting_rejected_quickly(opener: str) -> None:
     assert "nested deeper" in error.message
 
 
-@pytest.mark.parametrize("text", ["id: a\nvalue: !!int abc\n", "id: a\nvalue: !!float x1\n",
-                                  "id: a\nflag: !!bool maybe\n"])
+@pytest.mark.parametrize(
+    "text", ["id: a\nvalue: !!int abc\n", "id: a\nvalue: !!float x1\n", "id: a\nflag: !!bool maybe\n"]
+)
 def test_bad_explicit_scalar_is_a_yaml_error(text: str) -> None:
     assert refused(text).line == 2
 
