@@ -37,6 +37,12 @@ def _generate(case: str, root: Path) -> None:
         note = "x" * (MAX_FILE_BYTES + 1)
         text = f"id: oversize\ntitle: A test source\noutlet: Test Outlet\noutlet_type: news\nnote: {note}\n"
         (root / "records" / "sources" / "oversize.yaml").write_text(text, encoding="utf-8")
+    elif case == "symlink-to-outside":
+        secret = root / "secret.txt"
+        secret.write_text("s3cr3t-token: value\n", encoding="utf-8")
+        (root / "records" / "sources" / "link.yaml").symlink_to(secret)
+    elif case == "symlink-dangling":
+        (root / "records" / "sources" / "gone.yaml").symlink_to(root / "no-such-file.yaml")
     else:  # pragma: no cover - a generated case without a generator
         raise AssertionError(f"no generator for {case}")
 
@@ -101,6 +107,7 @@ def test_malformed_case_is_reported(case: str, tmp_path: Path) -> None:
     assert summary, out
     assert int(summary[2]) == expected["problems"], out
     assert not (root / "pwned").exists(), "a YAML tag ran code"
+    assert "s3cr3t" not in out, "a link made validate quote a file outside the repository"
 
 
 @pytest.mark.parametrize("case", CASES)

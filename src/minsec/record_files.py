@@ -20,7 +20,7 @@ from minsec.models import (
     Record,
 )
 from minsec.problems import Problem, with_article
-from minsec.yaml_loader import Document, YamlError, load_document
+from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
 RECORD_SUFFIX = ".yaml"
 
@@ -155,7 +155,7 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     if file.suffix != RECORD_SUFFIX:
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
     try:
-        document = load_document(file.read_bytes())
+        document = load_document(read_capped(file))
     except YamlError as error:
         return [Problem(path, error.line, "", error.message)]
     except OSError as error:
@@ -177,12 +177,12 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
 
 
 def record_files(root: Path) -> list[Path]:
-    """Every file under ``root/records`` (hidden files aside), sorted."""
+    """Every file or link under ``root/records`` (hidden files aside), sorted."""
     base = root / "records"
     return sorted(
         p
         for p in base.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        if (p.is_file() or p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(base).parts)
     )
 
 

@@ -8,6 +8,7 @@ careless or hostile file gets a message instead of silent data loss or code exec
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -54,9 +55,28 @@ class Document:
         return 1
 
 
+def _refuse_size(size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise YamlError(1, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap for one record")
+
+
+def read_capped(path: Path) -> bytes:
+    """A record file's bytes, refusing links and files over the cap before reading them.
+
+    A link could make CI read (and quote, in its messages) a file outside the repository,
+    and an oversized file would be read whole before the cap applied.
+    """
+    if path.is_symlink():
+        raise YamlError(1, "is a symbolic link; record files must be regular files, so copy the content in")
+    _refuse_size(path.stat().st_size)
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    _refuse_size(len(raw))
+    return raw
+
+
 def _decode(raw: bytes) -> str:
-    if len(raw) > MAX_FILE_BYTES:
-        raise YamlError(1, f"file is {len(raw)} bytes, over the {MAX_FILE_BYTES}-byte cap for one record")
+    _refuse_size(len(raw))
     if raw.startswith(b"\xef\xbb\xbf"):
         raise YamlError(1, "file starts with a byte-order mark; save it as UTF-8 without BOM")
     try:
