@@ -3,15 +3,21 @@
 Most tests change a copy of the committed ``datapackage/`` the way a later build would and
 compare it with the original."""
 
+import contextlib
 import copy
+import io
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import PackageCopy
+from minsec.cli import main
 from minsec.diff import diff, schema_changes
 from minsec.export import release_artifacts
 from minsec.package_files import from_folder
@@ -291,3 +297,70 @@ def test_git_refs(repo_root: Path, tmp_path: Path, run_cli) -> None:
     assert report["required_bump"] == "patch"
     code, _, _ = run_cli("diff", "--root", root, "HEAD", root / "datapackage")
     assert code == 0
+
+
+def _damage(descriptor: dict, start: str, steps: list[int], how: str) -> None:
+    """From ``start`` (the package, a resource, its schema or one of its fields), walk along
+    ``steps`` (indices into each level's keys or items) and delete or replace what is there."""
+    resource = descriptor["resources"][steps[0] % len(descriptor["resources"])]
+    schema = resource["schema"]
+    fields = schema["fields"] if isinstance(schema["fields"], list) else [schema["fields"]]
+    node: object = {
+        "package": descriptor,
+        "resource": resource,
+        "schema": schema,
+        "field": fields[steps[0] % len(fields)],
+    }[start]
+    parent: dict | list | None = None
+    key: object = None
+    for step in steps[1:]:
+        if isinstance(node, dict) and node:
+            parent, key = node, sorted(node)[step % len(node)]
+        elif isinstance(node, list) and node:
+            parent, key = node, step % len(node)
+        else:
+            break
+        node = parent[key]  # type: ignore[index]
+    if parent is None:
+        return
+    if how == "delete":
+        del parent[key]  # type: ignore[arg-type]
+    else:
+        parent[key] = {"int": 3, "str": "x", "list": ["x"], "null": None, "dict": {}}[how]  # type: ignore[index]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["package", "resource", "schema", "field"]),
+            st.lists(st.integers(0, 50), min_size=2, max_size=5),
+            st.sampled_from(["delete", "int", "str", "list", "null", "dict"]),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_damaged_descriptor_is_a_message_not_a_traceback(repo_root: Path, damage: list) -> None:
+    """A datapackage.json edited by hand or by another tool: diff reports or refuses it cleanly."""
+    original = json.loads((repo_root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor = copy.deepcopy(original)
+    for start, steps, how in damage:
+        if not all(
+            isinstance(r, dict) and isinstance(r.get("schema"), dict) and r["schema"].get("fields")
+            for r in (descriptor["resources"] if isinstance(descriptor.get("resources"), list) else [None]) or [None]
+        ):
+            break
+        _damage(descriptor, start, steps, how)
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "datapackage"
+        shutil.copytree(repo_root / "datapackage", package)
+        (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["diff", "--root", str(repo_root), str(repo_root / "datapackage"), str(package)])
+    assert code in (0, 1, 2)
+    if code == 2:
+        assert err.getvalue().startswith("minsec: ") and "Traceback" not in err.getvalue()
+    else:
+        assert out.getvalue().startswith("minsec diff: ")

@@ -147,7 +147,7 @@ def _field_changes(table: str, old: dict, new: dict) -> Iterator[SchemaChange]:
         removed = [v for v in old_c["enum"] if v not in new_c["enum"]]
         added = [v for v in new_c["enum"] if v not in old_c["enum"]]
         if removed:
-            text = ", ".join(removed)
+            text = ", ".join(map(str, removed))
             yield SchemaChange(
                 "enum_values_removed",
                 Bump.MAJOR,
@@ -156,7 +156,7 @@ def _field_changes(table: str, old: dict, new: dict) -> Iterator[SchemaChange]:
                 **where,
             )
         if added:
-            text = ", ".join(added)
+            text = ", ".join(map(str, added))
             yield SchemaChange(
                 "enum_values_added", Bump.MINOR, f"column {table}.{name}: values added: {text}", new=added, **where
             )

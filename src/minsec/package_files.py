@@ -46,13 +46,83 @@ def _parse_descriptor(raw: bytes, where: str) -> dict:
         raise PackageNotFound(f"{where}: not a readable datapackage.json ({error})") from None
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise PackageNotFound(f"{where}: a datapackage.json needs a list of resources")
+    for resource in descriptor["resources"]:
+        if isinstance(resource, dict) and "schema" in resource:
+            resource["schema"] = _table_schema(resource["schema"], f"{where}: table {resource.get('name')!r}")
     return descriptor
+
+
+def _names(value: object) -> list[str] | None:
+    """A Table Schema list of field names, which may also be written as one name."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def _table_schema(schema: object, where: str) -> dict:
+    """``schema`` if it has the shape the diff reads, with one-name keys written as lists.
+
+    A descriptor edited by hand or by another tool gets a message, not a traceback.
+    """
+
+    def refuse(what: str) -> PackageNotFound:
+        return PackageNotFound(f"{where}: {what} (not a Table Schema minsec can compare)")
+
+    if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+        raise refuse("schema needs a list of fields")
+    for column in schema["fields"]:
+        if not isinstance(column, dict) or not isinstance(column.get("name"), str):
+            raise refuse("every field needs a name")
+        if not isinstance(column.get("type", "any"), str):
+            raise refuse(f"field {column['name']!r} has a type that is not a string")
+        column.setdefault("type", "any")
+        constraints = column.get("constraints", {})
+        if not isinstance(constraints, dict) or not isinstance(constraints.get("enum", []), list):
+            raise refuse(f"field {column['name']!r} has malformed constraints")
+    if "primaryKey" in schema:
+        schema["primaryKey"] = _names(schema["primaryKey"])
+        if schema["primaryKey"] is None:
+            raise refuse("primaryKey is not a field name or a list of them")
+    foreign_keys = schema.get("foreignKeys", [])
+    if not isinstance(foreign_keys, list):
+        raise refuse("foreignKeys is not a list")
+    for foreign_key in foreign_keys:
+        reference = foreign_key.get("reference") if isinstance(foreign_key, dict) else None
+        if (
+            not isinstance(reference, dict)
+            or _names(foreign_key.get("fields")) is None
+            or _names(reference.get("fields")) is None
+            or not isinstance(reference.get("resource", ""), str)
+        ):
+            raise refuse("a foreign key needs fields and a reference to a resource's fields")
+        foreign_key["fields"] = _names(foreign_key["fields"])
+        reference["fields"] = _names(reference["fields"])
+        reference.setdefault("resource", "")
+    return schema
+
+
+def _safe_path(resource: object, where: str) -> str:
+    """The resource's path, if it is a relative POSIX path that stays inside the package.
+
+    Frictionless forbids absolute paths and ``..``; a descriptor that breaks the rule could
+    otherwise make ``minsec diff`` read, and print, any file on the machine.
+    """
+    name = resource.get("name") if isinstance(resource, dict) else None
+    path = resource.get("path") if isinstance(resource, dict) else None
+    if not isinstance(name, str) or not isinstance(path, str):
+        raise PackageNotFound(f"{where}: every resource needs a name and a path")
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path or ":" in parts[0] or ".." in parts:
+        raise PackageNotFound(f"{where}: table {name!r} has the unsafe path {path!r}; paths stay inside the package")
+    return path
 
 
 def _tables(descriptor: dict, read: Callable[[str], bytes | None], where: str) -> dict[str, bytes]:
     tables = {}
     for resource in descriptor["resources"]:
-        content = read(resource["path"])
+        content = read(_safe_path(resource, where))
         if content is None:
             raise PackageNotFound(f"{where}: table {resource['name']!r} has no file {resource['path']}")
         tables[resource["name"]] = content
