@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 import textwrap
 import zipfile
 from pathlib import Path
@@ -62,7 +63,23 @@ def run(args: list, **kwargs) -> subprocess.CompletedProcess:
 def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     dist = tmp_path / "dist"
-    run([sys.executable, "-m", "build", "--wheel", "--outdir", dist, repo_root], env=env, timeout=300)
+    # Plain `python -m build`, as a release does: the sdist, then the wheel built from the sdist,
+    # so a file missing from the sdist fails here too.
+    run([sys.executable, "-m", "build", "--outdir", dist, repo_root], env=env, timeout=300)
+    sdists = list(dist.glob("*.tar.gz"))
+    assert [s.name for s in sdists] == [f"minsec-{minsec.__version__}.tar.gz"]
+    with tarfile.open(sdists[0]) as archive:
+        in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    for part in (
+        "datapackage/datapackage.json",
+        "datapackage/data/deals.csv",
+        "records/deals",
+        "schemas/tables",
+        f"releases/{minsec.__version__}/minsec-{minsec.__version__}.zip",
+        "CODEBOOK.md",
+        "LICENSE",
+    ):
+        assert any(name == part or name.startswith(f"{part}/") for name in in_sdist), part
     wheels = list(dist.glob("*.whl"))
     assert [w.name for w in wheels] == [f"minsec-{minsec.__version__}-py3-none-any.whl"]
     with zipfile.ZipFile(wheels[0]) as archive:
