@@ -75,9 +75,9 @@ def older_release(package_copy: PackageCopy, tmp_path: Path, monkeypatch: pytest
     shutil.copy2(package_copy.folder / "datapackage.json", release)
     shutil.rmtree(package_copy.folder)  # only the zip is left to read from
     monkeypatch.setattr(release_files, "release_roots", lambda root=None, bundled=True: [tmp_path / "releases"])
-    load_module._release_descriptor.cache_clear()
+    load_module._release.cache_clear()
     yield key
-    load_module._release_descriptor.cache_clear()
+    load_module._release.cache_clear()
 
 
 def test_an_older_release_is_read_from_its_zip(older_release: str) -> None:

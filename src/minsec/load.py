@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas
 
     from minsec.models import Record
+    from minsec.package_files import PackageFiles
 
 _HERE = Path(__file__).resolve().parent
 
@@ -117,32 +118,24 @@ def _is_released(version: str) -> bool:
 
 
 @cache
-def _release_descriptor(version: str) -> tuple[Path, str, dict]:
-    """The zip of release ``version``, the folder inside it, and its own ``datapackage.json``."""
-    import zipfile
-
-    from minsec.release_files import available, top_folder, unknown_version, zip_name
+def _release(version: str) -> "PackageFiles":
+    """Release ``version`` as kept in ``releases/``: its own descriptor and table bytes."""
+    from minsec.package_files import from_release
+    from minsec.release_files import available, unknown_version
 
     releases = available()
     if version not in releases:
         raise KeyError(unknown_version(version, versions()))
-    archive = releases[version] / zip_name(version)
-    with zipfile.ZipFile(archive) as opened:
-        descriptor = json.loads(opened.read(f"{top_folder(version)}/datapackage.json").decode("utf-8"))
-    return archive, top_folder(version), descriptor
+    return from_release(releases[version])
 
 
 def _release_table(name: str, version: str) -> "pandas.DataFrame":
     import io
-    import zipfile
 
-    archive, top, descriptor = _release_descriptor(version)
-    resources = {r["name"]: r for r in descriptor["resources"]}
-    if name not in resources:
-        raise KeyError(f"no table named {name!r} in minsec {version}; tables: {', '.join(resources)}")
-    with zipfile.ZipFile(archive) as opened:
-        raw = opened.read(f"{top}/{resources[name]['path']}")
-    return read_table(io.BytesIO(raw), resources[name]["schema"]["fields"])
+    release = _release(version)
+    if name not in release.tables:
+        raise KeyError(f"no table named {name!r} in minsec {version}; tables: {', '.join(release.tables)}")
+    return read_table(io.BytesIO(release.tables[name]), release.resource(name)["schema"]["fields"])
 
 
 def load_table(name: str, version: str | None = None) -> "pandas.DataFrame":
@@ -164,10 +157,8 @@ def load_table(name: str, version: str | None = None) -> "pandas.DataFrame":
 
 def load(version: str | None = None) -> "dict[str, pandas.DataFrame]":
     """Every table, by name; ``version`` as for :func:`load_table`."""
-    if version is not None and _is_released(version):
-        names = [r["name"] for r in _release_descriptor(version)[2]["resources"]]
-    else:
-        names = table_names()
+    released = version is not None and _is_released(version)
+    names = list(_release(version).tables) if released else table_names()  # type: ignore[arg-type]
     return {name: load_table(name, version) for name in names}
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from minsec import release_files
 from minsec.changelog import first_section, section
 from minsec.diff import diff
-from minsec.export import package_tree, release_artifacts, unzip_tree
+from minsec.export import package_tree, release_artifacts, unzip_tree, write_artifacts
 from minsec.package_files import DESCRIPTOR, PackageFiles, from_folder, from_release
 from minsec.versioning import Bump, Version, bump_between
 
@@ -126,8 +126,6 @@ def snapshot(root: Path, force: bool = False) -> str:
                 f"{VERSION_FILE} (`minsec release check` says by how much). Only if {version} was never "
                 "published, replace it with `minsec release snapshot --force`."
             )
-    from minsec.export import write_artifacts
-
     write_artifacts(target, artifacts)
     return f"wrote {where}/: {', '.join(sorted(artifacts))}"
 

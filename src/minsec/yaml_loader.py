@@ -212,8 +212,6 @@ def load_document(raw: bytes) -> Document:
         raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlError(1, f"not valid YAML: {error}") from None
-    except RecursionError:
-        raise YamlError(1, "nested too deeply to be a record; records are flat") from None
     if len(nodes) != 1:
         if not nodes:
             raise YamlError(1, "file is empty; a record is a YAML mapping of fields")
