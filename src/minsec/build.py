@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minsec.codebook import codebook
-from minsec.derive import deal_status
 from minsec.descriptor import descriptor, table_schema
 from minsec.files import replace_file, umask
 from minsec.models import MODELS, Deal, Event, Record
@@ -57,14 +56,19 @@ def render_csv(columns: list[str], rows: list[Row]) -> bytes:
 
 def _derived(dataset: Dataset, record: Record) -> dict | None:
     if isinstance(record, Deal):
-        status = deal_status(dataset.of(Event), record.id)  # type: ignore[arg-type]
+        status = dataset.deal_statuses.get(record.id)
         return {
             "status": status.status.value if status else None,
-            "status_date": status.date if status else None,
-            "status_date_precision": status.date_precision.value if status else None,
+            "status_as_of": status.as_of if status else None,
+            "status_as_of_precision": status.as_of_precision.value if status else None,
         }
     if isinstance(record, Event):
-        return {"plover_type": record.plover_type.value if record.plover_type else None}
+        window = record.window
+        return {
+            "plover_type": record.plover_type.value if record.plover_type else None,
+            "date_start": window.start.isoformat() if window.start else None,
+            "date_end": window.end.isoformat() if window.end else None,
+        }
     return None
 
 
@@ -83,9 +87,17 @@ def count_rows(csv_bytes: bytes) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(csv_bytes.decode("utf-8")))) - 1
 
 
-def contents_table(csv_files: Mapping[str, bytes]) -> str:
-    """The README's table of contents: every table with its row count and download link."""
-    lines = ["| table | rows | what one row is | download |", "| --- | ---: | --- | --- |"]
+def contents_table(csv_files: Mapping[str, bytes], coverage_end: str | None = None) -> str:
+    """The README's table of contents: how far the sources go, then every table with its row count and link."""
+    lines = []
+    if coverage_end:
+        lines += [
+            f"Status as reported by sources up to **{coverage_end}** (`coverage_end` in datapackage.json: the "
+            "latest date any source supports). A deal's status is what its sources said by then, not a claim "
+            "about today.",
+            "",
+        ]
+    lines += ["| table | rows | what one row is | download |", "| --- | ---: | --- | --- |"]
     for table in tables():
         rows = count_rows(csv_files[table.name])
         path = f"datapackage/data/{table.name}.csv"
@@ -117,11 +129,14 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
         files[f"schemas/records/{model.record_kind.value}.schema.json"] = dump_json(record_schema(model))
     for table in all_tables:
         files[f"schemas/tables/{table.name}.schema.json"] = dump_json(table_schema(table))
-    files["datapackage/datapackage.json"] = dump_json(descriptor(dataset, csv_files, all_tables))
+    package_descriptor = descriptor(dataset, csv_files, all_tables)
+    files["datapackage/datapackage.json"] = dump_json(package_descriptor)
     plover = {t.value: (PLOVER_BY_EVENT_TYPE[t].value if t in PLOVER_BY_EVENT_TYPE else None) for t in EventType}
     files["CODEBOOK.md"] = codebook(all_tables, plover).encode("utf-8")
     if readme is not None:
-        files["README.md"] = with_contents(readme, contents_table(csv_files)).encode("utf-8")
+        files["README.md"] = with_contents(
+            readme, contents_table(csv_files, package_descriptor["coverage_end"])
+        ).encode("utf-8")
     return dict(sorted(files.items()))
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from minsec.vocabularies import DatePrecision
 
@@ -36,3 +37,48 @@ def normalise_partial_date(value: object) -> object:
     if isinstance(value, str):
         parse_partial_date(value)
     return value
+
+
+def period_end(text: str) -> dt.date:
+    """The last day of the period ``text`` names (``2025-03`` ends on 2025-03-31)."""
+    start, precision = parse_partial_date(text)
+    if precision is DatePrecision.day:
+        return start
+    if precision is DatePrecision.year:
+        return dt.date(start.year, 12, 31)
+    following = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days on which something may have happened: ``start`` to ``end`` inclusive, None when open.
+
+    A day-precision date is a one-day window; ``2025-03`` is the whole of March; bounds
+    (``date_earliest``, ``date_latest``) give a window with one or both ends; no date at
+    all is a window open at both ends. Windows, not first days, order events.
+    """
+
+    start: dt.date | None
+    end: dt.date | None
+
+    @classmethod
+    def of(cls, date: str | None, earliest: str | None = None, latest: str | None = None) -> "Window":
+        if date is not None:
+            return cls(parse_partial_date(date)[0], period_end(date))
+        return cls(
+            parse_partial_date(earliest)[0] if earliest else None,
+            period_end(latest) if latest else None,
+        )
+
+    @property
+    def dated(self) -> bool:
+        """Whether the sources bound it at all (at least one end)."""
+        return self.start is not None or self.end is not None
+
+    def before(self, other: "Window") -> bool:
+        """Certainly earlier than ``other``: this window ends before the other begins."""
+        return self.end is not None and other.start is not None and self.end < other.start
+
+    def overlaps(self, other: "Window") -> bool:
+        return not self.before(other) and not other.before(self)

@@ -7,6 +7,7 @@ Only Table Schema features that frictionless 5 really enforces are used: enums a
 import hashlib
 
 from minsec._version import RELEASE_DATE, __version__
+from minsec.derive import coverage_end
 from minsec.models import Source
 from minsec.record_files import Dataset
 from minsec.tables import Column, Table
@@ -96,6 +97,11 @@ def _source_entry(source: Source) -> dict:
     return entry
 
 
+def _coverage_end(dataset: Dataset) -> str | None:
+    end = coverage_end(dataset.records)
+    return end.isoformat() if end else None
+
+
 def descriptor(dataset: Dataset, csv_files: dict[str, bytes], tables: tuple[Table, ...]) -> dict:
     """The whole ``datapackage.json``; ``csv_files`` maps table name to the CSV's bytes."""
     sources = sorted(
@@ -108,6 +114,7 @@ def descriptor(dataset: Dataset, csv_files: dict[str, bytes], tables: tuple[Tabl
         "title": TITLE,
         "description": DESCRIPTION,
         "version": __version__,
+        "coverage_end": _coverage_end(dataset),
         "created": CREATED,
         "licenses": [LICENSE],
         "keywords": KEYWORDS,

@@ -24,12 +24,13 @@ from pydantic import (
 )
 
 from minsec import codes
-from minsec.dates import PARTIAL_DATE_PATTERN, normalise_partial_date, parse_partial_date
+from minsec.dates import PARTIAL_DATE_PATTERN, Window, normalise_partial_date, parse_partial_date
 from minsec.vocabularies import (
     PLOVER_BY_EVENT_TYPE,
     ActorKind,
     Attribution,
     ClaimType,
+    CommodityBasis,
     CommodityKind,
     DatePrecision,
     DealPartyRole,
@@ -41,7 +42,9 @@ from minsec.vocabularies import (
     OutletType,
     PloverType,
     RecordKind,
+    Reporting,
     TermKind,
+    TermTiming,
     Unit,
     Verification,
 )
@@ -164,6 +167,8 @@ class Record(BaseModel):
     folder: ClassVar[str]
     #: Partial-date fields, each with a ``<name>_precision`` companion filled in on validation.
     date_fields: ClassVar[tuple[str, ...]] = ()
+    #: Date fields that may instead be bounded: ``<name>_earliest``, ``<name>_latest`` and ``<name>_basis``.
+    bounded_dates: ClassVar[tuple[str, ...]] = ()
 
     id: Id = Field(
         description="Stable identifier, lowercase kebab-case, equal to the record's file name; never reused."
@@ -190,6 +195,35 @@ class Record(BaseModel):
                 )
             setattr(self, precision_field, precision)
         return self
+
+    @model_validator(mode="after")
+    def _bounds_are_coherent(self) -> Self:
+        for name in self.bounded_dates:
+            earliest, latest = getattr(self, f"{name}_earliest"), getattr(self, f"{name}_latest")
+            bounded = earliest is not None or latest is not None
+            if bounded and getattr(self, name) is not None:
+                raise ValueError(
+                    f"{name} is given, so {name}_earliest and {name}_latest are not needed; "
+                    f"bounds are for a {name} the sources do not give"
+                )
+            if bounded and getattr(self, f"{name}_basis") is None:
+                raise ValueError(f"{name}_earliest/{name}_latest need {name}_basis: say how the cited text bounds it")
+            if not bounded and getattr(self, f"{name}_basis") is not None:
+                raise ValueError(
+                    f"{name}_basis is given without {name}_earliest or {name}_latest; add them or remove it"
+                )
+            window = self.window_of(name)
+            if window.start is not None and window.end is not None and window.end < window.start:
+                raise ValueError(
+                    f"{name}_latest {latest!r} ends before {name}_earliest {earliest!r} begins; swap or correct them"
+                )
+        return self
+
+    def window_of(self, name: str) -> Window:
+        """The days on which the date field ``name`` may fall, from the date or its bounds."""
+        if name not in self.bounded_dates:
+            return Window.of(getattr(self, name))
+        return Window.of(getattr(self, name), getattr(self, f"{name}_earliest"), getattr(self, f"{name}_latest"))
 
 
 def _note() -> Any:
@@ -219,12 +253,62 @@ def _precision(of: str) -> Any:
     )
 
 
+def _earliest(of: str) -> Any:
+    return Field(
+        default=None,
+        description=(
+            f"When {of} is not given but the text bounds it: {of} falls on or after the first day of this period."
+        ),
+    )
+
+
+def _latest(of: str) -> Any:
+    return Field(
+        default=None,
+        description=(
+            f"When {of} is not given but the text bounds it: {of} falls on or before the last day of this period."
+        ),
+    )
+
+
+def _basis(of: str) -> Any:
+    return Field(
+        default=None,
+        description=(
+            f"Required with {of}_earliest or {of}_latest: how the cited text bounds {of} "
+            "(\"'just days after' the inauguration\"); the quote itself is among the citations."
+        ),
+    )
+
+
+def _reporting() -> Any:
+    return Field(
+        default=Reporting.asserted,
+        description="How the cited source states it: asserted in its own voice, reported on another's authority, "
+        "alleged (hedged), or expected.",
+    )
+
+
+OutletName = Annotated[Text, Field(pattern=r"^[^;]*$")]
+
+
+class Relay(BaseModel):
+    """An outlet whose reporting a source carries: one link of the chain from the text back to the reporter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outlet: OutletName = Field(description='The relayed outlet as the text names it ("Financial Times").')
+    outlet_type: OutletType | None = Field(default=None, description="What kind of publisher it is, when known.")
+    url: HttpUrl | None = Field(default=None, description="Where its report is, when the text gives it.")
+
+
 class Source(Record):
     """A publication cited as evidence."""
 
     record_kind: ClassVar[RecordKind] = RecordKind.source
     folder: ClassVar[str] = "sources"
-    date_fields: ClassVar[tuple[str, ...]] = ("published",)
+    date_fields: ClassVar[tuple[str, ...]] = ("published", "published_earliest", "published_latest")
+    bounded_dates: ClassVar[tuple[str, ...]] = ("published",)
 
     title: Text = Field(description="Title as published.")
     outlet: Text = Field(description="Who published it.")
@@ -234,9 +318,18 @@ class Source(Record):
         default=None, description="Publication date, when given (first day of the period)."
     )
     published_precision: DatePrecision | None = _precision("published")
+    published_earliest: PartialDate | None = _earliest("published")
+    published_earliest_precision: DatePrecision | None = _precision("published_earliest")
+    published_latest: PartialDate | None = _latest("published")
+    published_latest_precision: DatePrecision | None = _precision("published_latest")
+    published_basis: Text | None = _basis("published")
     url: HttpUrl | None = Field(default=None, description="Where it is published (http or https only).")
-    reports_from: Text | None = Field(
-        default=None, description="The original reporter when the source relays another outlet's reporting."
+    reports_from: list[Relay] = Field(
+        default_factory=list,
+        description=(
+            "The chain of outlets the text relays, nearest first: the outlet whose reporting it carries, then "
+            "the outlet that one reports from, and so on (table source_relays)."
+        ),
     )
     language: LanguageCode = Field(default="en", description="ISO 639-1 language of the text.")
     text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] | None = Field(
@@ -327,12 +420,29 @@ class Commodity(Record):
     eu_strategic_2024: StrictBool | None = Field(
         default=None,
         description=(
-            "On the EU strategic raw materials list (Regulation (EU) 2024/1252, Annex I); empty for vague terms."
+            "On the EU strategic raw materials list (Regulation (EU) 2024/1252, Annex I); empty for vague terms "
+            "and for groups only some of whose members are listed (say which in note)."
         ),
+    )
+    broader: list[Id] = Field(
+        default_factory=list,
+        description=(
+            "Wider terms that include this commodity (SKOS broader): rare-earth-elements has broader rare-metals "
+            "when a cited text treats rare earths as rare metals. A query for a commodity should include its "
+            "broader terms, transitively (table commodity_broader)."
+        ),
+        json_schema_extra=references("commodities"),
     )
     citations: list[Citation] = _citations()
     note: Text | None = _note()
     withdrawn: StrictBool = _withdrawn()
+
+    @model_validator(mode="after")
+    def _broader_is_other(self) -> Self:
+        _unique(self.broader, "broader commodity")
+        if self.id in self.broader:
+            raise ValueError("a commodity cannot be broader than itself; remove its own id from broader")
+        return self
 
 
 class DealParty(BaseModel):
@@ -360,6 +470,22 @@ class DealTerm(BaseModel):
         json_schema_extra=references("commodities"),
     )
     description: Text = Field(description="What flows, in the curator's words close to the source.")
+    timing: TermTiming = Field(description="When it flows relative to the deal: past, on_signature, promised, ...")
+    reporting: Reporting = _reporting()
+    citations: list[Citation] = Field(
+        min_length=1, description="The evidence for this term: the quote that says who gives what to whom."
+    )
+
+
+class DealCommodity(BaseModel):
+    """A commodity a deal concerns, and how the sources tie it to the deal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    commodity_id: Id = Field(
+        description="The commodity (fk commodities.id).", json_schema_extra=references("commodities")
+    )
+    basis: CommodityBasis = Field(description="How the sources tie it to the deal: named, headline or context.")
 
 
 class Deal(Record):
@@ -379,10 +505,8 @@ class Deal(Record):
         default=None, description='The value as the source writes it ("$500 billion").'
     )
     parties: list[DealParty] = Field(min_length=1, description="The actors in the deal and their parts.")
-    commodities: list[Id] = Field(
-        default_factory=list,
-        description="Commodities the deal concerns (fk commodities.id).",
-        json_schema_extra=references("commodities"),
+    commodities: list[DealCommodity] = Field(
+        default_factory=list, description="Commodities the deal concerns, each with how the sources tie it to the deal."
     )
     terms: list[DealTerm] = Field(default_factory=list, description="The quid pro quo, one row per flow.")
     citations: list[Citation] = _citations()
@@ -395,7 +519,7 @@ class Deal(Record):
         if any(given) and not all(given):
             raise ValueError("value_amount, value_currency and value_as_reported go together: give all three or none")
         _unique([p.actor_id for p in self.parties], "party")
-        _unique(self.commodities, "commodity")
+        _unique([c.commodity_id for c in self.commodities], "commodity")
         return self
 
 
@@ -413,12 +537,18 @@ class Event(Record):
 
     record_kind: ClassVar[RecordKind] = RecordKind.event
     folder: ClassVar[str] = "events"
-    date_fields: ClassVar[tuple[str, ...]] = ("date",)
+    date_fields: ClassVar[tuple[str, ...]] = ("date", "date_earliest", "date_latest")
+    bounded_dates: ClassVar[tuple[str, ...]] = ("date",)
 
     date: PartialDate | None = Field(
-        default=None, description="When it happened (first day of the period); empty when unknown."
+        default=None, description="When it happened (first day of the period); empty when the sources give no date."
     )
     date_precision: DatePrecision | None = _precision("date")
+    date_earliest: PartialDate | None = _earliest("date")
+    date_earliest_precision: DatePrecision | None = _precision("date_earliest")
+    date_latest: PartialDate | None = _latest("date")
+    date_latest_precision: DatePrecision | None = _precision("date_latest")
+    date_basis: Text | None = _basis("date")
     event_type: EventType = Field(description="What kind of event this is.")
     summary: Text = Field(description="What happened, in the curator's words.")
     deal_id: Id | None = Field(
@@ -430,6 +560,7 @@ class Event(Record):
     location: CountryCode | None = Field(
         default=None, description="ISO alpha-3 of where it happened, when the sources say."
     )
+    reporting: Reporting = _reporting()
     actors: list[EventActor] = Field(min_length=1, description="The actors in the event and their parts.")
     citations: list[Citation] = _citations()
     note: Text | None = _note()
@@ -438,6 +569,11 @@ class Event(Record):
     @property
     def plover_type(self) -> PloverType | None:
         return PLOVER_BY_EVENT_TYPE.get(self.event_type)
+
+    @property
+    def window(self) -> Window:
+        """The days on which the event may have happened."""
+        return self.window_of("date")
 
     @model_validator(mode="after")
     def _status_needs_deal(self) -> Self:
@@ -452,7 +588,8 @@ class Claim(Record):
 
     record_kind: ClassVar[RecordKind] = RecordKind.claim
     folder: ClassVar[str] = "claims"
-    date_fields: ClassVar[tuple[str, ...]] = ("as_of",)
+    date_fields: ClassVar[tuple[str, ...]] = ("as_of", "as_of_earliest", "as_of_latest")
+    bounded_dates: ClassVar[tuple[str, ...]] = ("as_of",)
 
     claim_type: ClaimType = Field(description="A quantity or an assessment.")
     subject_id: Id = Field(
@@ -469,9 +606,17 @@ class Claim(Record):
     statement: Text = Field(description="The claim in the curator's words.")
     metric: Metric | None = Field(default=None, description="What a quantity measures; quantities only.")
     value: PositiveNumber | None = Field(default=None, description="The number claimed; quantities only.")
-    unit: Unit | None = Field(default=None, description="Unit of value; quantities only.")
+    unit: Unit | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="Unit of value; quantities only: an ISO 4217 currency code or a unit of codes/units.tsv.",
+    )
     as_of: PartialDate | None = Field(default=None, description="When the number holds, if stated.")
     as_of_precision: DatePrecision | None = _precision("as_of")
+    as_of_earliest: PartialDate | None = _earliest("as_of")
+    as_of_earliest_precision: DatePrecision | None = _precision("as_of_earliest")
+    as_of_latest: PartialDate | None = _latest("as_of")
+    as_of_latest_precision: DatePrecision | None = _precision("as_of_latest")
+    as_of_basis: Text | None = _basis("as_of")
     attributed_to: Text = Field(
         description='Who makes the claim, as the source words it ("Official Algerian reports").'
     )

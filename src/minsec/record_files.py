@@ -3,7 +3,9 @@
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -22,6 +24,9 @@ from minsec.models import (
 from minsec.problems import Problem, with_article
 from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
+if TYPE_CHECKING:
+    from minsec.derive import DerivedStatus, StatusReport
+
 RECORD_SUFFIX = ".yaml"
 
 
@@ -36,6 +41,21 @@ class Dataset:
 
     def ids(self, model: type[Record]) -> set[str]:
         return {r.id for r in self.of(model)}
+
+    @cached_property
+    def status_reports(self) -> "dict[str, list[StatusReport]]":
+        """Every deal's status reports, oldest first, derived once per dataset."""
+        from minsec.derive import status_reports
+        from minsec.models import Event
+
+        return status_reports(self.of(Event))  # type: ignore[arg-type]
+
+    @cached_property
+    def deal_statuses(self) -> "dict[str, DerivedStatus]":
+        """Every deal's derived status (deals without a status event are absent), derived once."""
+        from minsec.derive import derive_status
+
+        return {deal_id: derive_status(reports) for deal_id, reports in self.status_reports.items()}  # type: ignore[misc]
 
 
 @dataclass(frozen=True)

@@ -13,22 +13,23 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from minsec.dates import parse_partial_date
-from minsec.derive import deal_status
 from minsec.models import (
     Actor,
     Citation,
     Claim,
     Commodity,
     Deal,
+    DealCommodity,
     DealParty,
     DealTerm,
     Event,
     EventActor,
     Record,
+    Relay,
     Source,
 )
 from minsec.record_files import Dataset
-from minsec.vocabularies import DatePrecision, DealStatus, PloverType, RecordKind, Vocabulary
+from minsec.vocabularies import DatePrecision, DealStatus, DerivedDealStatus, PloverType, RecordKind, Vocabulary
 
 LIST_SEPARATOR = "; "
 Row = dict[str, str | int | float | bool | None]
@@ -189,35 +190,155 @@ def _child_table(
     return Table(name, description, tuple(columns), key, rows)
 
 
+def _first_day(value: str | None) -> str | None:
+    return parse_partial_date(value)[0].isoformat() if value else None
+
+
 def _deal_status_fill(dataset: Dataset, deal: Record) -> Row:
-    derived = deal_status(dataset.of(Event), deal.id)  # type: ignore[arg-type]
+    derived = dataset.deal_statuses.get(deal.id)
     if derived is None:
-        return {"status": None, "status_date": None, "status_date_precision": None}
-    date = parse_partial_date(derived.date)[0].isoformat() if derived.date else None
-    return {"status": derived.status.value, "status_date": date, "status_date_precision": derived.date_precision.value}
+        return {"status": None, "status_as_of": None, "status_as_of_precision": None}
+    return {
+        "status": derived.status.value,
+        "status_as_of": _first_day(derived.as_of),
+        "status_as_of_precision": derived.as_of_precision.value,
+    }
 
 
-def _plover_fill(dataset: Dataset, event: Record) -> Row:
+def _event_fill(dataset: Dataset, event: Record) -> Row:
     plover = event.plover_type  # type: ignore[attr-defined]
-    return {"plover_type": plover.value if plover else None}
+    window = event.window  # type: ignore[attr-defined]
+    return {
+        "plover_type": plover.value if plover else None,
+        "date_start": window.start.isoformat() if window.start else None,
+        "date_end": window.end.isoformat() if window.end else None,
+    }
 
 
 _STATUS_COLUMNS = [
     Column(
         "status",
         "string",
-        "Derived: the latest deal_status among the deal's events; empty only for a withdrawn deal without one.",
-        vocabulary=DealStatus,
+        (
+            "Derived from deal_status_reports by the rules in CODEBOOK.md (Deal status): the status the current "
+            "reports give, the furthest stage where they progress, or disputed where sources conflict unordered."
+        ),
+        vocabulary=DerivedDealStatus,
     ),
-    Column("status_date", "date", "Derived: the date of the event that set status; empty when undated."),
-    Column("status_date_precision", "string", "Derived: precision of status_date.", vocabulary=DatePrecision),
+    Column(
+        "status_as_of",
+        "date",
+        "Derived: the status is known to hold from this date, the start of the latest report that gives it; "
+        "empty when those reports are undated.",
+    ),
+    Column("status_as_of_precision", "string", "Derived: precision of status_as_of.", vocabulary=DatePrecision),
 ]
-_PLOVER_COLUMN = Column(
-    "plover_type",
-    "string",
-    "Derived: the PLOVER top-level event type event_type maps to; empty where PLOVER has none.",
-    vocabulary=PloverType,
-)
+_EVENT_COLUMNS = [
+    Column(
+        "plover_type",
+        "string",
+        "Derived: the PLOVER top-level event type event_type maps to; empty where PLOVER has none.",
+        vocabulary=PloverType,
+    )
+]
+_WINDOW_COLUMNS = [
+    Column(
+        "date_start",
+        "date",
+        "Derived: the first day the event may have happened (from date and its precision, or date_earliest); "
+        "empty when open. Sort by this, not by date.",
+    ),
+    Column(
+        "date_end",
+        "date",
+        "Derived: the last day the event may have happened (end of date's period, or of date_latest); empty when open.",
+    ),
+]
+
+
+def _status_report_rows(dataset: Dataset) -> list[Row]:
+    rows: list[Row] = []
+    for deal_id in sorted(dataset.status_reports):
+        reports = dataset.status_reports[deal_id]
+        current = {id(r) for r in dataset.deal_statuses[deal_id].current}
+        for report in reports:
+            event = report.event
+            rows.append(
+                {
+                    "deal_id": deal_id,
+                    "event_id": event.id,
+                    "source_id": report.source_id,
+                    "status": report.status.value,
+                    "date": _first_day(event.date),
+                    "date_precision": event.date_precision.value,  # type: ignore[union-attr]
+                    "date_earliest": _first_day(event.date_earliest),
+                    "date_latest": _first_day(event.date_latest),
+                    "date_latest_precision": event.date_latest_precision.value,  # type: ignore[union-attr]
+                    "date_earliest_precision": event.date_earliest_precision.value,  # type: ignore[union-attr]
+                    "date_start": report.window.start.isoformat() if report.window.start else None,
+                    "date_end": report.window.end.isoformat() if report.window.end else None,
+                    "current": id(report) in current,
+                    "reporting": event.reporting.value,
+                    "quote": report.quote,
+                }
+            )
+    return rows
+
+
+def _status_report_table() -> Table:
+    event_columns = {c.name: c for c in model_columns(Event)}
+    window = {c.name: c for c in _WINDOW_COLUMNS}
+    columns = (
+        _parent("deal", "deals"),
+        Column("event_id", "string", "The status event (fk events.id).", True, foreign_key="events"),
+        Column("source_id", "string", "The source that reports it (fk sources.id).", True, foreign_key="sources"),
+        Column("status", "string", "The status the source reports the deal reached.", True, DealStatus),
+        *(
+            event_columns[name]
+            for name in (
+                "date",
+                "date_precision",
+                "date_earliest",
+                "date_earliest_precision",
+                "date_latest",
+                "date_latest_precision",
+            )
+        ),
+        window["date_start"],
+        window["date_end"],
+        Column(
+            "current",
+            "boolean",
+            "Whether no other report of the deal certainly comes later: the current reports determine deals.status.",
+            True,
+        ),
+        event_columns["reporting"],
+        Column("quote", "string", "The first quote of this source among the event's citations.", True),
+    )
+    return Table(
+        "deal_status_reports",
+        "Status as reported: one row per deal status event and source citing it, with when it holds.",
+        columns,
+        ("deal_id", "event_id", "source_id"),
+        _status_report_rows,
+    )
+
+
+def _term_citation_rows(dataset: Dataset) -> list[Row]:
+    return [
+        {"deal_id": deal.id, "term_no": term_no, "quote_no": quote_no, **citation.model_dump(mode="json")}
+        for deal in sorted(dataset.of(Deal), key=lambda r: r.id)
+        for term_no, term in enumerate(deal.terms, start=1)  # type: ignore[attr-defined]
+        for quote_no, citation in enumerate(term.citations, start=1)
+    ]
+
+
+def _broader_rows(dataset: Dataset) -> list[Row]:
+    return [
+        {"commodity_id": commodity.id, "broader_id": broader}
+        for commodity in sorted(dataset.of(Commodity), key=lambda r: r.id)
+        for broader in commodity.broader  # type: ignore[attr-defined]
+    ]
 
 
 def _citation_rows(dataset: Dataset) -> list[Row]:
@@ -248,14 +369,46 @@ def tables() -> tuple[Table, ...]:
     )
     return (
         _record_table(Source, "Publications cited as evidence, with the hash of the text quotes were checked against."),
+        _child_table(
+            "source_relays",
+            Source,
+            "reports_from",
+            Relay,
+            "The chain of outlets each source relays, nearest first (a republication of Press TV relaying the FT).",
+            ("source_id", "relay_no"),
+            number="relay_no",
+        ),
         _record_table(Actor, "States, territories, bodies, organisations, companies, armed groups and persons."),
         _record_table(Commodity, "Minerals, elements and resources the sources name, with critical-list flags."),
+        Table(
+            "commodity_broader",
+            "Which commodity terms are wider than which (SKOS broader): include broader terms in a commodity query.",
+            (
+                Column(
+                    "commodity_id",
+                    "string",
+                    "The narrower commodity (fk commodities.id).",
+                    True,
+                    foreign_key="commodities",
+                ),
+                Column(
+                    "broader_id",
+                    "string",
+                    "A wider term that includes it (fk commodities.id).",
+                    True,
+                    foreign_key="commodities",
+                ),
+            ),
+            ("commodity_id", "broader_id"),
+            _broader_rows,
+        ),
         _record_table(
             Deal,
-            "Deals and proposed deals; status is derived from the deal's events.",
+            "Deals and proposed deals; status is derived from the status reports of the deal's events.",
             extra={"summary": _STATUS_COLUMNS},
             fill=_deal_status_fill,
         ),
+        _status_report_table(),
         _child_table(
             "deal_parties",
             Deal,
@@ -264,26 +417,14 @@ def tables() -> tuple[Table, ...]:
             "The actors in each deal and their parts.",
             ("deal_id", "actor_id"),
         ),
-        Table(
+        _child_table(
             "deal_commodities",
-            "The commodities each deal concerns.",
-            (
-                _parent("deal", "deals"),
-                Column(
-                    "commodity_id",
-                    "string",
-                    "A commodity the deal concerns (fk commodities.id).",
-                    True,
-                    foreign_key="commodities",
-                ),
-            ),
+            Deal,
+            "commodities",
+            DealCommodity,
+            "The commodities each deal concerns, and how the sources tie each to the deal.",
             ("deal_id", "commodity_id"),
-            lambda ds: [
-                {"deal_id": d.id, "commodity_id": c}
-                for d in sorted(ds.of(Deal), key=lambda r: r.id)
-                for c in d.commodities
-            ],
-        ),  # type: ignore[attr-defined]
+        ),
         _child_table(
             "deal_terms",
             Deal,
@@ -293,11 +434,23 @@ def tables() -> tuple[Table, ...]:
             ("deal_id", "term_no"),
             number="term_no",
         ),
+        Table(
+            "deal_term_citations",
+            "The quotes behind each deal term: who gives what to whom, in the source's words.",
+            (
+                _parent("deal", "deals"),
+                Column("term_no", "integer", "The term (deal_terms.term_no of the deal).", True),
+                Column("quote_no", "integer", "Position of the citation in the term's citations list, from 1.", True),
+                *model_columns(Citation),
+            ),
+            ("deal_id", "term_no", "quote_no"),
+            _term_citation_rows,
+        ),
         _record_table(
             Event,
             "Dated or datable events; those naming a deal_status form the deal's status history.",
-            extra={"event_type": [_PLOVER_COLUMN]},
-            fill=_plover_fill,
+            extra={"event_type": _EVENT_COLUMNS, "date_basis": _WINDOW_COLUMNS},
+            fill=_event_fill,
         ),
         _child_table(
             "event_actors",

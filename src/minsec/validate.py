@@ -13,11 +13,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from minsec.derive import status_events
-from minsec.models import MODELS, Deal, Event, Record, Source
+from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
+from minsec.models import MODELS, Citation, Deal, Event, Record, Source
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
-from minsec.vocabularies import DealStatus
+from minsec.vocabularies import DerivedDealStatus
 
 FieldPath = tuple[str | int, ...]
 
@@ -62,6 +62,18 @@ def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPat
                     yield path + (key, index), str(table), element
                 elif isinstance(element, BaseModel):
                     yield from references(element, path + (key, index))
+
+
+def citations_of(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, Citation]]:
+    """Every citation in a record with its field path, nested ones (a deal term's) included."""
+    for name in type(item).model_fields:
+        value = getattr(item, name)
+        if isinstance(value, list):
+            for index, element in enumerate(value):
+                if isinstance(element, Citation):
+                    yield (*path, name, index), element
+                elif isinstance(element, BaseModel):
+                    yield from citations_of(element, (*path, name, index))
 
 
 def _field_name(path: FieldPath) -> str:
@@ -109,14 +121,18 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
 
 
+def _status_reports(records: Sequence[LoadedRecord]) -> dict[str, list[StatusReport]]:
+    return status_reports(r.record for r in records if isinstance(r.record, Event))  # type: ignore[misc]
+
+
 def rule_deals_have_status(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
     """A deal's status is derived from its events, so every deal needs one that sets it."""
-    events = [r.record for r in records if isinstance(r.record, Event)]
+    reported = _status_reports(records)
     broken_events = any(path.startswith("records/events/") for path in unloaded)
     hint = " (if one exists, fix its own problems first)" if broken_events else ""
     for loaded in records:
         deal = loaded.record
-        if isinstance(deal, Deal) and not deal.withdrawn and not status_events(events, deal.id):  # type: ignore[arg-type]
+        if isinstance(deal, Deal) and not deal.withdrawn and deal.id not in reported:
             yield Problem(
                 loaded.path,
                 loaded.line_of("id"),
@@ -126,63 +142,104 @@ def rule_deals_have_status(records: Sequence[LoadedRecord], unloaded: frozenset[
             )
 
 
-#: A deal moves forward through these; collapsed and suspended may follow any of them.
-PROGRESSION = (DealStatus.proposed, DealStatus.negotiating, DealStatus.signed, DealStatus.in_force)
-
-
 def rule_status_moves_forward(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
-    """A dated status event that goes back (signed, then negotiating) must say why in note."""
-    events = [r for r in records if isinstance(r.record, Event)]
-    by_event = {id(r.record): r for r in events}
-    for deal_id in {e.record.deal_id for e in events if e.record.deal_id}:  # type: ignore[attr-defined]
-        history = [e for e in status_events([r.record for r in events], deal_id) if e.date]  # type: ignore[arg-type]
-        furthest: Event | None = None
-        for event in history:
-            status = event.deal_status
-            if status not in PROGRESSION:
+    """A status event that certainly comes after a further stage (signed, then negotiating) must say why in note.
+
+    Events are ordered by their windows: a month-precision event is not "after" a day in that month.
+    """
+    loaded_by_event = {id(r.record): r for r in records if isinstance(r.record, Event)}
+    for reports in _status_reports(records).values():
+        events = list({id(r.event): r.event for r in reports if r.status in PROGRESSION}.values())
+        for event in events:
+            if event.note:
                 continue
-            if (
-                furthest is not None
-                and PROGRESSION.index(status) < PROGRESSION.index(furthest.deal_status)
-                and not event.note
-            ):  # type: ignore[arg-type]
-                loaded = by_event[id(event)]
+            stage = PROGRESSION.index(event.deal_status)  # type: ignore[arg-type]
+            earlier = [
+                e
+                for e in events
+                if e.window.before(event.window) and PROGRESSION.index(e.deal_status) > stage  # type: ignore[arg-type]
+            ]
+            if earlier:
+                furthest = max(earlier, key=lambda e: (PROGRESSION.index(e.deal_status), e.id))  # type: ignore[arg-type]
+                loaded = loaded_by_event[id(event)]
                 yield Problem(
                     loaded.path,
                     loaded.line_of("deal_status"),
                     "deal_status",
-                    f"goes back from {furthest.deal_status.value!r} ({furthest.id}, {furthest.date}) "  # type: ignore[union-attr]
-                    f"to {status.value!r}; if the sources say so, explain in note",
+                    f"goes back from {furthest.deal_status.value!r} ({furthest.id}, "  # type: ignore[union-attr]
+                    f"{furthest.date or 'bounded'}) to {event.deal_status.value!r}; "  # type: ignore[union-attr]
+                    "if the sources say so, explain in note",
                 )
-            if furthest is None or PROGRESSION.index(status) > PROGRESSION.index(furthest.deal_status):  # type: ignore[arg-type]
-                furthest = event
+
+
+def rule_one_source_does_not_contradict_itself(
+    records: Sequence[LoadedRecord], unloaded: frozenset[str]
+) -> Iterator[Problem]:
+    """A deal whose status is disputed by one source alone (signed and collapsed, unordered) is a
+    curation gap: bounds from the text usually order the two events."""
+    deals = {r.record.id: r for r in records if isinstance(r.record, Deal)}
+    for deal_id, reports in _status_reports(records).items():
+        derived = derive_status(reports)
+        loaded = deals.get(deal_id)
+        if derived is None or loaded is None or derived.status is not DerivedDealStatus.disputed:
+            continue
+        if len({r.source_id for r in derived.current}) != 1:
+            continue
+        events = sorted({r.event.id for r in derived.current})
+        note = loaded.record.note or ""  # type: ignore[attr-defined]
+        if any(event_id in note for event_id in events):
+            continue
+        what = ", ".join(f"{r.status.value} ({r.event.id})" for r in derived.current)
+        yield Problem(
+            loaded.path,
+            loaded.line_of("id"),
+            "",
+            f"source {derived.current[0].source_id!r} alone reports {what} with no order between them; "
+            "give the events dates or bounds from the text that order them, or name the events in the deal's note",
+        )
 
 
 def _fingerprint(record: Record) -> tuple | None:
     """What makes two records of a kind likely the same thing, or None if it cannot tell."""
-    if isinstance(record, Event) and record.date:
-        return ("event", record.date, record.event_type, frozenset(a.actor_id for a in record.actors))
+    if isinstance(record, Event):
+        return ("event", record.event_type, frozenset(a.actor_id for a in record.actors))
     if isinstance(record, Deal):
-        return ("deal", frozenset(p.actor_id for p in record.parties), frozenset(record.commodities), record.deal_type)
+        return (
+            "deal",
+            frozenset(p.actor_id for p in record.parties),
+            frozenset(c.commodity_id for c in record.commodities),
+            record.deal_type,
+        )
     return None
 
 
+def _same_time(a: Record, b: Record) -> bool:
+    """Events may be one thing only if their windows overlap (undated events overlap everything)."""
+    return not isinstance(a, Event) or a.window.overlaps(b.window)  # type: ignore[attr-defined]
+
+
 def rule_no_likely_duplicates(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
-    """Two events with the same date, type and actors, or two deals with the same parties,
-    commodities and type, are probably one thing recorded twice, unless a note says otherwise."""
-    seen: dict[tuple, LoadedRecord] = {}
+    """Two events of the same type and actors whose dates or bounds overlap, or two deals with the same
+    parties, commodities and type, are probably one thing recorded twice, unless a note says otherwise."""
+    groups: dict[tuple, list[LoadedRecord]] = defaultdict(list)
     for loaded in sorted(records, key=lambda r: r.record.id):
+        key = _fingerprint(loaded.record)
+        if key is None or loaded.record.withdrawn:  # type: ignore[attr-defined]
+            continue
+        group = groups[key]
+        first = next((g for g in group if _same_time(g.record, loaded.record)), None)
+        group.append(loaded)
+        if first is None:
+            continue
         record = loaded.record
-        key = _fingerprint(record)
-        if key is None or record.withdrawn:  # type: ignore[attr-defined]
-            continue
-        first = seen.setdefault(key, loaded)
-        if first is loaded:
-            continue
         notes = f"{getattr(record, 'note', '') or ''} {getattr(first.record, 'note', '') or ''}"
         if record.id in notes or first.record.id in notes:
             continue
-        what = "date, type and actors" if key[0] == "event" else "parties, commodities and deal_type"
+        what = (
+            "type and actors, and dates that may coincide"
+            if key[0] == "event"
+            else "parties, commodities and deal_type"
+        )
         yield Problem(
             loaded.path,
             loaded.line_of("id"),
@@ -198,6 +255,7 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
     rule_references_resolve,
     rule_deals_have_status,
     rule_status_moves_forward,
+    rule_one_source_does_not_contradict_itself,
     rule_no_likely_duplicates,
 )
 
@@ -243,13 +301,13 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
             continue
         texts[source.id] = normalise_space(raw.decode("utf-8", errors="replace"))
     for loaded in records:
-        for number, citation in enumerate(getattr(loaded.record, "citations", [])):
+        for path, citation in citations_of(loaded.record):
             text = texts.get(citation.source_id)
             if text is not None and normalise_space(citation.quote) not in text:
                 yield Problem(
                     loaded.path,
-                    loaded.line_of("citations", number, "quote"),
-                    f"citations[{number}].quote",
+                    loaded.line_of(*path, "quote"),
+                    _field_name((*path, "quote")),
                     f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
                     "(same apostrophes and dashes; only white space may differ)",
                 )

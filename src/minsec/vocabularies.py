@@ -26,9 +26,15 @@ class Vocabulary(StrEnum):
 
 class DatePrecision(Vocabulary):
     day = "day", "The date is known to the day."
-    month = "month", "Only the month is known; the date is the first day of that month."
-    year = "year", "Only the year is known; the date is 1 January of that year."
-    unknown = "unknown", "No date is supported by the sources; the date is empty."
+    month = (
+        "month",
+        "Only the month is known; the cell holds the month's first day and the period is the whole month.",
+    )
+    year = (
+        "year",
+        "Only the year is known; the cell holds 1 January and the period is the whole year.",
+    )
+    unknown = "unknown", "No date is supported by the sources; the date is empty (bounds may still be given)."
 
 
 class OutletType(Vocabulary):
@@ -99,6 +105,57 @@ class DealStatus(Vocabulary):
     suspended = "suspended", "Talks or implementation are paused."
 
 
+class DerivedDealStatus(Vocabulary):
+    """A deal's status as the build derives it from the status reports: DealStatus plus ``disputed``."""
+
+    proposed = "proposed", DealStatus.proposed.definition
+    negotiating = "negotiating", DealStatus.negotiating.definition
+    signed = "signed", DealStatus.signed.definition
+    in_force = "in_force", DealStatus.in_force.definition
+    collapsed = "collapsed", DealStatus.collapsed.definition
+    suspended = "suspended", DealStatus.suspended.definition
+    disputed = (
+        "disputed",
+        (
+            "Sources report statuses that contradict each other and that neither their dates nor their "
+            "bounds put in order; see deal_status_reports for who reported what."
+        ),
+    )
+
+
+class Reporting(Vocabulary):
+    """How the cited source states a fact: the hedge, if any, travels with the fact."""
+
+    asserted = "asserted", "The source states it as fact in its own voice."
+    reported = (
+        "reported",
+        "The source states it on another's authority ('according to the Financial Times', 'officials said').",
+    )
+    alleged = (
+        "alleged",
+        "The source hedges it as unconfirmed ('reportedly', 'is believed to', 'sources suggest', 'allegedly').",
+    )
+    expected = "expected", "The source presents it as anticipated, planned or promised, not as having happened."
+
+
+class TermTiming(Vocabulary):
+    """When a deal term's flow happens relative to the deal."""
+
+    past = "past", "Already happened before the deal; the deal answers it (aid given, now to be repaid)."
+    on_signature = "on_signature", "Flows when the deal is signed or enters into force."
+    promised = "promised", "Promised under the deal for the future, without a stated condition."
+    conditional = "conditional", "Promised only if a stated condition is met."
+    unspecified = "unspecified", "The sources do not say when it flows."
+
+
+class CommodityBasis(Vocabulary):
+    """How the sources tie a commodity to a deal."""
+
+    named = "named", "The text names it as what the deal concerns."
+    headline = "headline", "Only the headline or title ties it to the deal; the body names other commodities or none."
+    context = "context", "Named near the deal (reserves, background) but not as what the deal trades."
+
+
 class DealPartyRole(Vocabulary):
     party = "party", "A party to the deal, giving or receiving something under it."
     proposer = "proposer", "The party that proposed or offered the deal (also a party)."
@@ -110,6 +167,10 @@ class TermKind(Vocabulary):
     mineral_access = "mineral_access", "Access to mineral deposits, exploration or extraction rights."
     mineral_revenue = "mineral_revenue", "A share of revenues from minerals or natural resources."
     mineral_supply = "mineral_supply", "Delivery or sale of mineral products."
+    mineral_unspecified = (
+        "mineral_unspecified",
+        "Minerals or rights over them, where the text does not say whether access, supply or revenue is meant.",
+    )
     military_aid = "military_aid", "Military assistance: equipment, funding, training or support."
     security_guarantee = "security_guarantee", "A commitment to defend or protect the recipient."
     security_cooperation = (
@@ -217,10 +278,20 @@ class Metric(Vocabulary):
     other = "other", "Any other quantity; the statement says what."
 
 
-class Unit(Vocabulary):
-    percent = "percent", "Percentage points (20 means 20%)."
-    count = "count", "A number of things."
-    USD = "USD", "United States dollars (nominal, as reported)."
+def _units() -> list[tuple[str, tuple[str, str]]]:
+    """Physical and other units (a curated data file), then every ISO 4217 currency."""
+    from minsec import codes
+
+    members = [(code, (code, definition)) for code, definition in codes.units().items()]
+    members += [
+        (code, (code, f"{name} (ISO 4217 currency, nominal, as reported)."))
+        for code, name in codes.currencies().items()
+    ]
+    return members
+
+
+#: Units of a claim's value: the curated units of ``codes/units.tsv`` and every ISO 4217 currency.
+Unit = Vocabulary("Unit", _units())
 
 
 class Attribution(Vocabulary):
@@ -228,7 +299,15 @@ class Attribution(Vocabulary):
     named_person = "named_person", "A person the source names."
     anonymous_sources = "anonymous_sources", "Unnamed sources ('diplomatic sources', 'reports indicate')."
     analysts = "analysts", "Unnamed analysts, observers or experts."
+    unattributed = (
+        "unattributed",
+        "The source hedges it without saying who holds it ('is believed to', 'is thought to').",
+    )
     outlet = "outlet", "The source itself, without further attribution."
+    relayed_outlet = (
+        "relayed_outlet",
+        "An outlet the source relays and names ('according to the Financial Times'), not the source itself.",
+    )
 
 
 class Verification(Vocabulary):
