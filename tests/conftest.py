@@ -121,7 +121,7 @@ def mini_records(text_sha256: str) -> list[tuple[str, dict]]:
                     {"actor_id": "cod", "role": "party"},
                     {"actor_id": "jane-doe", "role": "broker"},
                 ],
-                "commodities": ["cobalt"],
+                "commodities": [{"commodity_id": "cobalt", "basis": "named"}],
                 "terms": [
                     {
                         "provider_id": "cod",
@@ -129,12 +129,16 @@ def mini_records(text_sha256: str) -> list[tuple[str, dict]]:
                         "kind": "mineral_access",
                         "commodity_id": "cobalt",
                         "description": "Access to cobalt mines.",
+                        "timing": "promised",
+                        "citations": _cite("in exchange for access to cobalt mines"),
                     },
                     {
                         "provider_id": "usa",
                         "recipient_id": "cod",
                         "kind": "military_aid",
                         "description": "Military aid.",
+                        "timing": "promised",
+                        "citations": _cite("the United States will provide military aid to the Congo"),
                     },
                 ],
                 "citations": _cite(
@@ -370,3 +374,9 @@ def package_copy(repo_root: Path, tmp_path: Path) -> PackageCopy:
     folder = tmp_path / "datapackage"
     shutil.copytree(repo_root / "datapackage", folder)
     return PackageCopy(folder)
+
+
+def read_csv(root: Path, table: str) -> list[dict[str, str]]:
+    """The rows of a built table of the repository at ``root``."""
+    with (root / "datapackage" / "data" / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

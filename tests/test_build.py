@@ -1,8 +1,6 @@
 """`minsec build` on a small repository: complete, reproducible, atomic, and checkable."""
 
-import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -14,7 +12,7 @@ import frictionless
 import pytest
 
 import minsec
-from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, tree_hashes
+from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, read_csv, tree_hashes
 from minsec.models import MODELS
 from minsec.tables import tables
 
@@ -28,11 +26,6 @@ def generated(root: Path) -> dict[str, str]:
         if (root / name).is_file():
             hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
     return hashes
-
-
-def read_csv(root: Path, table: str) -> list[dict[str, str]]:
-    text = (root / "datapackage" / "data" / f"{table}.csv").read_text(encoding="utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 @pytest.fixture
@@ -76,7 +69,7 @@ def test_csv_rows_match_records(built) -> None:
         ("1", "mineral_access", "cobalt"),
         ("2", "military_aid", ""),
     ]
-    assert read_csv(root, "deal_commodities") == [{"deal_id": DEAL_ID, "commodity_id": "cobalt"}]
+    assert read_csv(root, "deal_commodities") == [{"deal_id": DEAL_ID, "commodity_id": "cobalt", "basis": "named"}]
     source = read_csv(root, "sources")[0]
     assert (source["published"], source["published_precision"], source["withdrawn"]) == ("2025-03-09", "day", "false")
     claim = read_csv(root, "claims")[0]
@@ -272,7 +265,7 @@ def _status_event(repo, event_id: str, status: str, date: str | None, event_type
 
 def _deal_row(repo) -> tuple[str, str, str]:
     row = next(r for r in read_csv(repo.root, "deals") if r["id"] == DEAL_ID)
-    return row["status"], row["status_date"], row["status_date_precision"]
+    return row["status"], row["status_as_of"], row["status_as_of_precision"]
 
 
 def _deal_json(repo) -> dict:
@@ -282,7 +275,12 @@ def _deal_json(repo) -> dict:
 
 def test_status_from_single_event(built) -> None:
     assert _deal_row(built) == ("signed", "2025-03-09", "day")
-    assert _deal_json(built) == {"status": "signed", "status_date": "2025-03-09", "status_date_precision": "day"}
+    assert _deal_json(built) == {"status": "signed", "status_as_of": "2025-03-09", "status_as_of_precision": "day"}
+    reports = read_csv(built.root, "deal_status_reports")
+    assert [(r["deal_id"], r["event_id"], r["source_id"], r["status"], r["current"]) for r in reports] == [
+        (DEAL_ID, EVENT_ID, "mini-article", "signed", "true")
+    ]
+    assert (reports[0]["date_start"], reports[0]["date_end"]) == ("2025-03-09", "2025-03-09")
 
 
 def test_status_is_latest_by_date_not_by_id(mini_repo, run_cli) -> None:
@@ -294,14 +292,40 @@ def test_status_is_latest_by_date_not_by_id(mini_repo, run_cli) -> None:
     _status_event(mini_repo, "aa-in-force", "in_force", "2025-06", "other")
     assert run_cli("build", "--root", mini_repo.root)[0] == 0
     assert _deal_row(mini_repo) == ("in_force", "2025-06-01", "month")
-    assert _deal_json(mini_repo) == {"status": "in_force", "status_date": "2025-06", "status_date_precision": "month"}
+    assert _deal_json(mini_repo) == {"status": "in_force", "status_as_of": "2025-06", "status_as_of_precision": "month"}
+    current = {r["event_id"]: r["current"] for r in read_csv(mini_repo.root, "deal_status_reports")}
+    assert current == {"zz-offer": "false", EVENT_ID: "false", "aa-in-force": "true"}
 
 
-def test_undated_status_event_comes_after_dated(mini_repo, run_cli) -> None:
+def test_undated_status_event_does_not_outrank_a_dated_one(mini_repo, run_cli) -> None:
+    """0.1.0 ranked an undated collapse above a dated signing; nothing orders them, so they conflict."""
     _status_event(mini_repo, "aa-collapse", "collapsed", None, "agreement_collapsed")
+    assert run_cli("build", "--root", mini_repo.root)[0] == 1  # one source contradicting itself is reported
+    mini_repo.rewrite(DEAL_ID, lambda d: d.update(note="The text reports aa-collapse without a date."))
     assert run_cli("build", "--root", mini_repo.root)[0] == 0
-    assert _deal_row(mini_repo) == ("collapsed", "", "unknown")
-    assert _deal_json(mini_repo) == {"status": "collapsed", "status_date": None, "status_date_precision": "unknown"}
+    assert _deal_row(mini_repo) == ("disputed", "2025-03-09", "day")
+    assert _deal_json(mini_repo) == {
+        "status": "disputed",
+        "status_as_of": "2025-03-09",
+        "status_as_of_precision": "day",
+    }
+
+
+def test_bounds_order_an_otherwise_undated_event(mini_repo, run_cli) -> None:
+    _status_event(
+        mini_repo,
+        "aa-collapse",
+        "collapsed",
+        None,
+        "agreement_collapsed",
+        date_earliest="2025-04",
+        date_basis="After the signing, as the text says.",
+    )
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    assert _deal_row(mini_repo) == ("collapsed", "2025-04-01", "month")
+    events = {r["id"]: r for r in read_csv(mini_repo.root, "events")}
+    assert (events["aa-collapse"]["date_start"], events["aa-collapse"]["date_end"]) == ("2025-04-01", "")
+    assert events["aa-collapse"]["date_earliest_precision"] == "month"
 
 
 def test_withdrawn_status_event_is_ignored(mini_repo, run_cli) -> None:
@@ -310,6 +334,12 @@ def test_withdrawn_status_event_is_ignored(mini_repo, run_cli) -> None:
     )
     assert run_cli("build", "--root", mini_repo.root)[0] == 0
     assert _deal_row(mini_repo) == ("signed", "2025-03-09", "day")
+
+
+def test_coverage_end_is_the_latest_supported_date(built) -> None:
+    descriptor = json.loads((built.root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["coverage_end"] == "2025-03-09"
+    assert "Status as reported by sources up to **2025-03-09**" in (built.root / "README.md").read_text("utf-8")
 
 
 def test_plover_type_column(mini_repo, run_cli) -> None:

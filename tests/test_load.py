@@ -79,12 +79,16 @@ def test_load_gives_every_table() -> None:
 def test_table_names_are_the_contract() -> None:
     assert DESCRIPTOR_TABLES == [
         "sources",
+        "source_relays",
         "actors",
         "commodities",
+        "commodity_broader",
         "deals",
+        "deal_status_reports",
         "deal_parties",
         "deal_commodities",
         "deal_terms",
+        "deal_term_citations",
         "events",
         "event_actors",
         "claims",

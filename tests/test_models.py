@@ -48,9 +48,16 @@ BASE: dict[str, dict] = {
         "deal_type": "minerals_for_security",
         "summary": "Cobalt for aid.",
         "parties": [{"actor_id": "usa", "role": "party"}, {"actor_id": "cod", "role": "party"}],
-        "commodities": ["cobalt"],
+        "commodities": [{"commodity_id": "cobalt", "basis": "named"}],
         "terms": [
-            {"provider_id": "cod", "recipient_id": "usa", "kind": "mineral_access", "description": "Mines."},
+            {
+                "provider_id": "cod",
+                "recipient_id": "usa",
+                "kind": "mineral_access",
+                "description": "Mines.",
+                "timing": "promised",
+                "citations": CITATIONS,
+            },
         ],
         "citations": CITATIONS,
     },
@@ -163,7 +170,7 @@ def test_wrong_type_rejected(kind: str, changes: dict, field: str) -> None:
         ("event", {"actors": [{"actor_id": "usa", "role": "bystander"}]}, "actors"),
         ("event", {"date": "2025", "date_precision": "decade"}, "date_precision"),
         ("claim", {"metric": "gdp"}, "metric"),
-        ("claim", {"unit": "EUR"}, "unit"),
+        ("claim", {"unit": "furlong"}, "unit"),
         ("claim", {"attribution": "rumour"}, "attribution"),
         ("claim", {"verification": "true"}, "verification"),
         ("claim", {"claim_type": "fact"}, "claim_type"),
@@ -447,7 +454,7 @@ def test_duplicate_party_rejected() -> None:
 
 
 def test_duplicate_commodity_rejected() -> None:
-    rejected("deal", commodities=["cobalt", "cobalt"])
+    rejected("deal", commodities=[{"commodity_id": "cobalt", "basis": "named"}] * 2)
 
 
 def test_deal_needs_a_party() -> None:

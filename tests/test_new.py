@@ -11,7 +11,7 @@ from minsec.vocabularies import DealType
 from minsec.yaml_loader import load_document
 
 KINDS = [m.record_kind.value for m in MODELS]
-COMMENT = re.compile(r"^\s*# (?P<key>\w+) \((?P<need>required|optional)[;)]")
+COMMENT = re.compile(r"^# (?P<key>\w+) \((?P<need>required|optional)[;)]")
 
 
 def keys_with_comments(text: str) -> dict[str, str]:

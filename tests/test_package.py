@@ -137,6 +137,21 @@ def test_untampered_copy_is_valid(fresh_build: Path, tmp_path: Path) -> None:
         ("actors", set_cell("id", "Not An Id"), "constraint-error", "id"),
         ("deal_terms", set_cell("term_no", "first"), "type-error", "term_no"),
         ("sources", set_cell("withdrawn", "maybe"), "type-error", "withdrawn"),
+        # the vocabularies and tables added in 0.2.0
+        ("events", set_cell("reporting", "rumoured"), "constraint-error", "reporting"),
+        ("deal_terms", set_cell("timing", "someday"), "constraint-error", "timing"),
+        ("deal_terms", set_cell("reporting", "rumoured"), "constraint-error", "reporting"),
+        ("deal_commodities", set_cell("basis", "vibes"), "constraint-error", "basis"),
+        ("deals", set_cell("status", "contested"), "constraint-error", "status"),
+        ("deal_status_reports", set_cell("status", "disputed"), "constraint-error", "status"),
+        ("deal_status_reports", set_cell("event_id", "no-such-event"), "foreign-key", None),
+        ("deal_status_reports", duplicate_first_row, "primary-key", None),
+        ("claims", set_cell("attribution", "rumour"), "constraint-error", "attribution"),
+        ("claims", set_cell("unit", "furlong"), "constraint-error", "unit"),
+        ("commodity_broader", set_cell("broader_id", "no-such-commodity"), "foreign-key", None),
+        ("deal_term_citations", set_cell("source_id", "no-such-source"), "foreign-key", None),
+        ("source_relays", set_cell("outlet_type", "blog"), "constraint-error", "outlet_type"),
+        ("events", set_cell("date_start", "9 March"), "type-error", "date_start"),
     ],
 )
 def test_tampered_package_is_invalid(

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, SOURCE_ID, line_containing
+from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, SOURCE_ID, line_containing, read_csv
 from minsec.validate import validate
 
 PROBLEM_LINE = re.compile(r"^(?P<path>records/[^:]+\.yaml):(?P<line>\d+): (?:(?P<field>[\w.\[\]]+): )?(?P<msg>.+)$")
@@ -348,7 +348,53 @@ def test_likely_duplicate_event_reported_until_a_note_names_the_other(mini_repo,
     mini_repo.write("events", twin)
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 1
-    assert "looks like a duplicate of '2025-03-09-cobalt-deal-signed-twice' (same date, type and actors)" in out
+    expected = "duplicate of '2025-03-09-cobalt-deal-signed-twice' (same type and actors, and dates that may coincide)"
+    assert expected in out
     twin["note"] = f"A second signing on the same day, distinct from {EVENT_ID}: the source reports two ceremonies."
     mini_repo.write("events", twin)
+    assert run_cli("validate", "--root", mini_repo.root)[0] == 0
+
+
+def test_undated_events_are_compared_for_duplicates(mini_repo, run_cli) -> None:
+    """0.1.0 skipped undated events, so two records of one meeting were never compared."""
+    twin = {**mini_repo.data(EVENT_ID), "id": "cobalt-deal-signed-undated"}
+    for key in ("deal_id", "deal_status", "date"):
+        twin.pop(key)
+    mini_repo.write("events", twin)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    (line,) = problem_lines(out)
+    assert "looks like a duplicate of" in line and "cobalt-deal-signed-undated" in line
+    twin.update(date_latest="2025-02", date_basis="Before the signing, as the text says.")
+    mini_repo.write("events", twin)
+    assert run_cli("validate", "--root", mini_repo.root)[0] == 0  # bounds that exclude the other date
+
+
+def test_a_later_month_does_not_go_back_from_a_day_in_it(mini_repo, run_cli) -> None:
+    """An offer on 14 April then talks dated 'April': not a step back, and the status moves on."""
+    mini_repo.rewrite(EVENT_ID, lambda d: d.update(date="2026-04-14", event_type="offer", deal_status="proposed"))
+    talks = {**mini_repo.data(EVENT_ID), "id": "2026-04-talks", "date": "2026-04"}
+    talks.update(event_type="talks", deal_status="negotiating")
+    mini_repo.write("events", talks)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 0, out
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    deal = next(r for r in read_csv(mini_repo.root, "deals") if r["id"] == DEAL_ID)
+    assert (deal["status"], deal["status_as_of"], deal["status_as_of_precision"]) == (
+        "negotiating",
+        "2026-04-01",
+        "month",
+    )
+
+
+def test_one_source_contradicting_itself_needs_bounds_or_a_note(mini_repo, run_cli) -> None:
+    collapse = {**mini_repo.data(EVENT_ID), "id": "2025-03-09-collapse"}
+    collapse.update(event_type="agreement_collapsed", deal_status="collapsed")
+    mini_repo.write("events", collapse)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    (line,) = problem_lines(out)
+    assert line.startswith(f"records/deals/{DEAL_ID}.yaml:")
+    assert f"alone reports collapsed (2025-03-09-collapse), signed ({EVENT_ID}) with no order" in line
+    mini_repo.rewrite(DEAL_ID, lambda d: d.update(note="The source reports 2025-03-09-collapse on the signing day."))
     assert run_cli("validate", "--root", mini_repo.root)[0] == 0
