@@ -84,17 +84,18 @@ def test_a_big_enough_bump_passes(repo: ReleaseRepo, run_cli) -> None:
     repo.set_version("0.1.1")
     code, out, _ = run_cli("release", "check", "--root", repo.root)
     assert code == 0, out
-    assert "version 0.1.1 is a patch bump from release 0.1.0; the changes need a patch bump" in out
+    assert "version 0.1.1 after release 0.1.0 allows minor changes; the changes need a patch bump" in out
 
 
-@pytest.mark.parametrize(("version", "ok"), [("0.1.1", False), ("0.2.0", False), ("1.0.0", True), ("2.0.0", True)])
+@pytest.mark.parametrize(("version", "ok"), [("0.1.1", False), ("0.2.0", True), ("1.0.0", True), ("2.0.0", True)])
 def test_a_withdrawal_needs_a_major_bump(repo: ReleaseRepo, run_cli, version: str, ok: bool) -> None:
+    """Under the 0.x policy a breaking change grows the minor number: 0.2.0, not 1.0.0."""
     repo.package.set_value("claims", "withdrawn", "true", row=first_live_claim(repo.package))
     repo.set_version(version)
     code, out, _ = run_cli("release", "check", "--root", repo.root)
     assert code == (0 if ok else 1), out
     if not ok:
-        assert "but the changes require a major bump: use 1.0.0 or higher" in out
+        assert "but the changes require a major bump: use 0.2.0 or higher" in out
 
 
 def test_changelog_section_is_required(repo: ReleaseRepo, run_cli) -> None:
@@ -236,3 +237,22 @@ def test_a_changed_json_file_is_a_change_too(repo: ReleaseRepo) -> None:
         "datapackage/ differs from release 0.1.0 (published releases are immutable) in json/deals.json: "
         "bump the version to 0.1.1 at least"
     ]
+
+
+@pytest.mark.parametrize(
+    ("old", "bump", "new"),
+    [
+        ("0.1.0", "MAJOR", "0.2.0"),
+        ("0.1.0", "MINOR", "0.1.1"),
+        ("0.1.3", "PATCH", "0.1.4"),
+        ("1.2.3", "MAJOR", "2.0.0"),
+        ("1.2.3", "MINOR", "1.3.0"),
+        ("1.2.3", "PATCH", "1.2.4"),
+    ],
+)
+def test_zero_x_policy_then_strict_semver(old: str, bump: str, new: str) -> None:
+    from minsec.versioning import Bump, Version, bump_between
+
+    grown = Version.parse(old).bumped(Bump[bump])
+    assert str(grown) == new
+    assert bump_between(Version.parse(old), grown) >= Bump[bump]

@@ -11,7 +11,36 @@ version {version}; do not edit by hand. Every table is a CSV file under `datapac
 described by `datapackage/datapackage.json`. Empty cells are missing values. Dates are ISO
 8601 (`YYYY-MM-DD`): the first day of the period the source gives, with its precision in
 the companion `*_precision` column. Lists inside a cell are separated by `; `.
+
+## Dates, bounds and windows
+
+A date is stored as the first day of the period the source gives (`2025-03` is stored as
+`2025-03-01` with precision `month`), but it is never sorted or compared by that day: each
+dated thing has a *window*, the days on which it may have happened. A day is a one-day
+window, `2025-03` the whole of March, `2025` the whole year. When the text gives no date but
+bounds one ("just days after" the inauguration, "under former President Biden"), `date` is
+empty and `date_earliest` / `date_latest` (each with its own precision, inclusive, either may
+be missing) give the window, with `date_basis` saying how the text bounds it and the bounding
+sentence among the citations; claims (`as_of_*`) and sources (`published_*`) work the same
+way. `events.date_start` and `events.date_end` are the window as days (empty when open):
+sort by `date_start`. This follows UCDP's `date_start`/`date_end` with `date_prec` and
+ACLED's `time_precision`. One thing certainly comes before another only when its window ends
+before the other's begins: "March 2025" is not before "7 March 2025".
+
+## Deal status as reported
+
+{status_rules}
+The dataset's `coverage_end` (in `datapackage.json` and README) is the latest date any
+source supports: statuses are as reported by sources up to then, not claims about today.
 """
+
+
+def status_rules() -> str:
+    """The status derivation rules as derive.py's docstring states them (its text after the first paragraph)."""
+    from minsec import derive
+
+    paragraphs = (derive.__doc__ or "").strip().split("\n\n")[1:]
+    return "\n\n".join(paragraphs).replace("``", "`") + "\n"
 
 
 def _type(column: Column) -> str:
@@ -52,7 +81,7 @@ def _vocabulary_section(vocabulary: type[Vocabulary], used_in: list[str]) -> lis
 
 def codebook(tables: tuple[Table, ...], plover: dict[str, str]) -> str:
     """The whole codebook; ``plover`` maps event types to their PLOVER type."""
-    lines = [HEADER.format(version=__version__)]
+    lines = [HEADER.format(version=__version__, status_rules=status_rules())]
     for table in tables:
         lines += _table_section(table)
     lines += ["## Allowed values", ""]

@@ -167,14 +167,14 @@ def _compare(report: CheckReport, version: Version, latest: str, package: Packag
             report.notes.append(f"datapackage/ equals release {latest}")
     elif have < required:
         report.problems.append(
-            f"version {version} is a {have.label} bump from release {latest}, but the changes require a "
+            f"version {version} after release {latest} allows {have.label} changes, but the changes require a "
             f"{required.label} bump: use {Version.parse(latest).bumped(required)} or higher "
             f"(`minsec diff {latest} datapackage/` shows why)"
         )
     else:
         wanted = "no bump" if required is Bump.NONE else f"a {required.label} bump"
         report.notes.append(
-            f"version {version} is a {have.label} bump from release {latest}; the changes need {wanted}"
+            f"version {version} after release {latest} allows {have.label} changes; the changes need {wanted}"
         )
 
 

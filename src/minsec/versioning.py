@@ -2,6 +2,12 @@
 
 Versions are compared as numbers, never as strings ("0.10.0" is newer than "0.9.0").
 Only plain ``MAJOR.MINOR.PATCH`` is accepted: a dataset release is cited by that number.
+
+The 0.x policy: while the major version is 0 the schema is still settling, so a breaking
+change (what would be a MAJOR bump) grows the minor number and any other change (additions
+and corrections) grows the patch number: 0.1.0 -> 0.2.0 for a withdrawn record or a renamed
+column, 0.1.0 -> 0.1.1 for new records. From 1.0.0 on, strict semantic versioning applies.
+This keeps the first withdrawn id from forcing 1.0.0.
 """
 
 import re
@@ -40,7 +46,9 @@ class Version(NamedTuple):
         return f"{self.major}.{self.minor}.{self.patch}"
 
     def bumped(self, bump: Bump) -> "Version":
-        """The smallest version after this one that makes a ``bump``."""
+        """The smallest version after this one that makes a ``bump`` (under the 0.x policy while major is 0)."""
+        if self.major == 0 and bump is not Bump.NONE:
+            return Version(0, self.minor + 1, 0) if bump is Bump.MAJOR else Version(0, self.minor, self.patch + 1)
         if bump is Bump.MAJOR:
             return Version(self.major + 1, 0, 0)
         if bump is Bump.MINOR:
@@ -55,9 +63,16 @@ def is_version(text: str) -> bool:
 
 
 def bump_between(old: Version, new: Version) -> Bump:
-    """The bump going from ``old`` to ``new`` makes (``NONE`` if equal); ``new`` must not be older."""
+    """The bump going from ``old`` to ``new`` makes (``NONE`` if equal); ``new`` must not be older.
+
+    Under the 0.x policy a minor step counts as MAJOR and a patch step as MINOR (which covers PATCH).
+    """
     if new < old:
         raise ValueError(f"{new} is older than {old}")
+    if old.major == 0 and new.major == 0:
+        if new.minor != old.minor:
+            return Bump.MAJOR
+        return Bump.MINOR if new.patch != old.patch else Bump.NONE
     if new.major != old.major:
         return Bump.MAJOR
     if new.minor != old.minor:
