@@ -398,3 +398,21 @@ def test_one_source_contradicting_itself_needs_bounds_or_a_note(mini_repo, run_c
     assert f"alone reports collapsed (2025-03-09-collapse), signed ({EVENT_ID}) with no order" in line
     mini_repo.rewrite(DEAL_ID, lambda d: d.update(note="The source reports 2025-03-09-collapse on the signing day."))
     assert run_cli("validate", "--root", mini_repo.root)[0] == 0
+
+
+def test_an_event_lists_the_state_its_person_acts_for(mini_repo, run_cli) -> None:
+    """Jane Doe acts for the United States; an event that lists her but not it is incomplete."""
+    event = mini_repo.data(EVENT_ID)
+    event.update(id="2025-03-10-envoy-statement", event_type="statement", date="2025-03-10")
+    for key in ("deal_id", "deal_status"):
+        event.pop(key)
+    event["actors"] = [{"actor_id": "jane-doe", "role": "initiator"}, {"actor_id": "cod", "role": "target"}]
+    mini_repo.write("events", event)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    (line,) = problem_lines(out)
+    assert line.startswith("records/events/2025-03-10-envoy-statement.yaml:")
+    assert "'jane-doe' acts for 'usa', which the event does not list; add usa with the same role (initiator)" in line
+    event["note"] = "The envoy spoke for herself; usa is not a party (the source says so)."
+    mini_repo.write("events", event)
+    assert run_cli("validate", "--root", mini_repo.root)[0] == 0

@@ -14,10 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
-from minsec.models import MODELS, Citation, Deal, Event, Record, Source
+from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
-from minsec.vocabularies import DerivedDealStatus
+from minsec.vocabularies import ActorKind, DerivedDealStatus
 
 FieldPath = tuple[str | int, ...]
 
@@ -249,6 +249,46 @@ def rule_no_likely_duplicates(records: Sequence[LoadedRecord], unloaded: frozens
         )
 
 
+def _state_of(actor_id: str, actors: dict[str, Actor]) -> str | None:
+    """The state or territory an actor acts for, following affiliations (person -> body -> state)."""
+    seen: set[str] = set()
+    current = actors.get(actor_id)
+    while current is not None and current.id not in seen:
+        if current.actor_kind in (ActorKind.state, ActorKind.territory):
+            return current.id
+        seen.add(current.id)
+        current = actors.get(current.affiliation_id) if current.affiliation_id else None
+    return None
+
+
+def rule_events_list_the_states_of_their_people(
+    records: Sequence[LoadedRecord], unloaded: frozenset[str]
+) -> Iterator[Problem]:
+    """An event in which a person acts for a state lists that state too (CONTRIBUTING: states beside
+    their people), so that a query by state finds it; a note naming the state explains an exception."""
+    actors = {r.record.id: r.record for r in records if isinstance(r.record, Actor)}
+    for loaded in records:
+        event = loaded.record
+        if not isinstance(event, Event) or event.withdrawn:
+            continue
+        listed = {a.actor_id for a in event.actors}
+        for index, part in enumerate(event.actors):
+            person = actors.get(part.actor_id)
+            if person is None or person.actor_kind is not ActorKind.person:
+                continue
+            state = _state_of(person.id, actors)
+            if state is None or state in listed or state in (event.note or ""):
+                continue
+            listed.add(state)
+            yield Problem(
+                loaded.path,
+                loaded.line_of("actors", index, "actor_id"),
+                f"actors[{index}].actor_id",
+                f"{person.id!r} acts for {state!r}, which the event does not list; add {state} with the same "
+                f"role ({part.role.value}), or say in note why {state} is not a party to it",
+            )
+
+
 #: The checks of the set as a whole, run in this order.
 SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Problem]], ...] = (
     rule_unique_ids,
@@ -257,6 +297,7 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
     rule_status_moves_forward,
     rule_one_source_does_not_contradict_itself,
     rule_no_likely_duplicates,
+    rule_events_list_the_states_of_their_people,
 )
 
 
