@@ -105,22 +105,21 @@ class DealStatus(Vocabulary):
     suspended = "suspended", "Talks or implementation are paused."
 
 
-class DerivedDealStatus(Vocabulary):
-    """A deal's status as the build derives it from the status reports: DealStatus plus ``disputed``."""
-
-    proposed = "proposed", DealStatus.proposed.definition
-    negotiating = "negotiating", DealStatus.negotiating.definition
-    signed = "signed", DealStatus.signed.definition
-    in_force = "in_force", DealStatus.in_force.definition
-    collapsed = "collapsed", DealStatus.collapsed.definition
-    suspended = "suspended", DealStatus.suspended.definition
-    disputed = (
-        "disputed",
+#: A deal's status as the build derives it from the status reports: every DealStatus, plus ``disputed``.
+DerivedDealStatus = Vocabulary(
+    "DerivedDealStatus",
+    [(member.value, (member.value, member.definition)) for member in DealStatus]
+    + [
         (
-            "Sources report statuses that contradict each other and that neither their dates nor their "
-            "bounds put in order; see deal_status_reports for who reported what."
-        ),
-    )
+            "disputed",
+            (
+                "disputed",
+                "Sources report statuses that contradict each other and that neither their dates nor their "
+                "bounds put in order; see deal_status_reports for who reported what.",
+            ),
+        )
+    ],
+)
 
 
 class Reporting(Vocabulary):
