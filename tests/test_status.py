@@ -134,7 +134,7 @@ def test_one_report_per_event_and_source() -> None:
     [
         ({"date_earliest": "2025-04", "date_latest": "2025-03"}, "ends before"),
         ({"date": "2025-03", "date_earliest": "2025-01"}, "bounds are for"),
-        ({"date_latest": "2025-03", "date_basis": None}, "need date_basis"),
+        ({"date_latest": "2025-03", "date_basis": None}, "date_latest needs date_basis"),
         ({"date_basis": "Because."}, "without date_earliest"),
     ],
 )

@@ -207,7 +207,8 @@ class Record(BaseModel):
                     f"bounds are for a {name} the sources do not give"
                 )
             if bounded and getattr(self, f"{name}_basis") is None:
-                raise ValueError(f"{name}_earliest/{name}_latest need {name}_basis: say how the cited text bounds it")
+                given = f"{name}_earliest" if earliest is not None else f"{name}_latest"
+                raise ValueError(f"{given} needs {name}_basis: say how the cited text bounds {name}")
             if not bounded and getattr(self, f"{name}_basis") is not None:
                 raise ValueError(
                     f"{name}_basis is given without {name}_earliest or {name}_latest; add them or remove it"

@@ -142,10 +142,24 @@ def parse_record(model: type[Record], document: Document, path: str) -> Record |
     try:
         return model.model_validate(document.data)
     except ValidationError as exc:
-        return [
-            Problem(path, document.line_of(tuple(e["loc"])), _field_name(e["loc"]), _message(model, e))
-            for e in exc.errors(include_url=False)
-        ]
+        problems = []
+        for error in exc.errors(include_url=False):
+            loc = _located(model, error)
+            problems.append(Problem(path, document.line_of(loc), _field_name(loc), _message(model, error)))
+        return problems
+
+
+def _located(model: type[Record], error: dict) -> tuple[str | int, ...]:
+    """Where an error points; a whole-record check whose message opens with a field name points at that field.
+
+    The models' cross-field checks ("date_latest '2025-03' ends before ...") name the field they
+    are about first, so the contributor is sent to its line rather than to the top of the file.
+    """
+    if error["loc"] or error["type"] != "value_error":
+        return tuple(error["loc"])
+    first = error["msg"].removeprefix("Value error, ").split(" ", 1)[0].split("/", 1)[0].rstrip(",:;")
+    fields = {info.alias or name for name, info in model.model_fields.items()}
+    return (first,) if first in fields else ()
 
 
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
