@@ -156,3 +156,30 @@ def test_bounds_carry_their_own_precision() -> None:
     bounded = event("signing", "signed", date_earliest="2025", date_latest="2025-03-09")
     assert (bounded.date_earliest_precision.value, bounded.date_latest_precision.value) == ("year", "day")
     assert bounded.date_precision.value == "unknown"
+
+
+def test_every_real_event_has_a_date_bounds_or_a_note_saying_why_not() -> None:
+    import minsec
+
+    for event in minsec.records("events"):
+        if not event.withdrawn and not event.window.dated:
+            assert event.note and ("no bound" in event.note or "bound nothing" in event.note), event.id
+
+
+def test_real_status_reports_follow_the_rules() -> None:
+    """The US-Ukraine agreement: the Progress Center's dated talks and Press TV's undated collapse conflict."""
+    import minsec
+
+    deals = minsec.load_table("deals").set_index("id")
+    ukraine = deals.loc["usa-ukr-minerals-agreement-2025"]
+    assert (ukraine.status, str(ukraine.status_as_of.date()), ukraine.status_as_of_precision) == (
+        "disputed",
+        "2025-03-01",
+        "month",
+    )
+    reports = minsec.load_table("deal_status_reports")
+    mine = reports[reports.deal_id == "usa-ukr-minerals-agreement-2025"]
+    assert set(zip(mine.source_id, mine.status, mine.current, strict=True)) == {
+        ("progress-center-algeria-rare-metals-2025", "negotiating", True),
+        ("presstv-us-drc-rare-earths", "collapsed", True),
+    }
