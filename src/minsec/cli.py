@@ -2,10 +2,13 @@
 Messages for people, never tracebacks.
 
 Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
-found for ``diff``, a failed ``release check``), 2 a usage error (bad option, missing folder).
+found for ``diff``, a failed ``release check``), 2 a usage error (bad option, missing folder)
+or a file the operating system refused (unreadable, read-only, a full disk, a symbolic link
+where minsec allows none), 130 interrupted.
 """
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -25,6 +28,17 @@ def _root(value: str) -> Path:
     root = Path(value).resolve()
     if not (root / "records").is_dir():
         raise UsageError(f"{value}: no records/ folder here; run minsec in the repository root or pass --root")
+    return root
+
+
+def _settled(value: str) -> Path:
+    """The root ``value`` names, after finishing or undoing an interrupted build there, so that
+    a command reading generated files sees a whole set."""
+    from minsec.swap import settle
+
+    root = Path(value).resolve()
+    if root.is_dir():
+        settle(root)
     return root
 
 
@@ -92,6 +106,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     from minsec.validate import validate
 
     root = _root(args.root)
+    if args.check:
+        from minsec.swap import settle
+
+        settle(root)
     report = validate(root, _corpus(args.corpus))
     if not report.ok:
         _print_report(report, "text")
@@ -106,7 +124,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             return EXIT_PROBLEMS
         print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
         return EXIT_OK
-    changed = write(root, files)
+    changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
     for path in changed:
         print(f"  {path}")
@@ -158,7 +176,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from minsec.diff_report import render
     from minsec.package_files import PackageNotFound, resolve
 
-    root = Path(args.root).resolve()
+    root = _settled(args.root)
     try:
         old, new = resolve(args.old, root), resolve(args.new, root)
         changes = diff(old, new)
@@ -172,7 +190,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     from minsec.release import ReleaseError, changelog
 
     try:
-        sys.stdout.write(changelog(Path(args.root).resolve()))
+        sys.stdout.write(changelog(_settled(args.root)))
     except ReleaseError as error:
         raise UsageError(str(error)) from None
     return EXIT_OK
@@ -181,7 +199,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from minsec.release import ReleaseError, check, snapshot
 
-    root = Path(args.root).resolve()
+    root = _settled(args.root)
     try:
         if args.action == "snapshot":
             print(snapshot(root, force=args.force))
@@ -203,11 +221,12 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from minsec.export import release_artifacts, write_artifacts
+    from minsec.paths import within
 
     out = Path(args.zip)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--zip {args.zip}: not a folder")
-    written = write_artifacts(out, release_artifacts(Path(args.root) / "datapackage"))
+    written = write_artifacts(out, release_artifacts(within(_settled(args.root), "datapackage")))
     for path in written:
         print(f"wrote {path}")
     return EXIT_OK
@@ -298,21 +317,65 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+#: What to do about an operating-system error, by errno.
+OS_ADVICE = {
+    errno.EACCES: "check its permissions (or run where you may read and write)",
+    errno.EPERM: "check its permissions (or run where you may read and write)",
+    errno.EROFS: "the file system is read-only; run where you may write",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up; free some space and run again",
+    errno.EFBIG: "the file is too large for this file system or your limits",
+    errno.ENAMETOOLONG: "the name is too long; use a shorter path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EISDIR: "it is a folder, not a file; check the path",
+    errno.EEXIST: "it already exists; remove it or choose another name",
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.ELOOP: "it is or passes through a symbolic link; use the real path",
+}
+
+
+def os_error_message(error: OSError) -> str:
+    """One line for any OSError: the path, what the system said, and what to do."""
+    if error.strerror is None:  # raised by minsec itself with a whole message
+        return str(error)
+    where = error.filename if error.filename is not None else ""
+    if error.filename2 is not None:
+        where = f"{where} -> {error.filename2}"
+    what = error.strerror or type(error).__name__
+    advice = OS_ADVICE.get(error.errno or 0, "check the path and try again")
+    return f"{where}: {what}; {advice}" if where else f"{what}; {advice}"
+
+
+def _say(message: str) -> None:
+    from minsec.problems import one_line
+
+    print(f"minsec: {one_line(message)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # a name no terminal can show is escaped, not a crash
+            stream.reconfigure(errors="backslashreplace")
     args = parser().parse_args(argv)
+    from minsec.paths import PathError
+    from minsec.swap import CommittedInterrupt
+
     try:
         return args.run(args)
-    except UsageError as error:
-        print(f"minsec: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except FileNotFoundError as error:
-        print(f"minsec: {error}", file=sys.stderr)
+    except (UsageError, PathError) as error:
+        _say(str(error))
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as error:
+        _say(os_error_message(error))
+        return EXIT_USAGE
+    except CommittedInterrupt:
+        _say("interrupted, after the new generated files were all in place: the build is complete")
+        return 130
     except KeyboardInterrupt:
-        print("minsec: interrupted; generated files are unchanged", file=sys.stderr)
+        _say("interrupted; generated files are unchanged")
         return 130
 
 

@@ -15,17 +15,23 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from minsec.files import replace_file
+from minsec.paths import read_regular, regular_files
 from minsec.release_files import SUMS, top_folder, zip_name
 
 COMPRESSLEVEL = 9
+#: No file of a built package comes near this; a bigger one is not what the build wrote.
+MAX_PUBLISHED_BYTES = 256 * 1024 * 1024
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 
 
 def package_tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` (a built ``datapackage/``), relative posix path to bytes, sorted."""
+    """Every file below ``folder`` (a built ``datapackage/``), relative posix path to bytes, sorted.
+
+    Only regular files: a symbolic link (say ``json/env.json -> /proc/self/environ``) or a
+    device is refused, never followed into the release."""
     if not (folder / "datapackage.json").is_file():
         raise FileNotFoundError(f"{folder}: no datapackage.json here; run `minsec build` first")
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    files = {relative: read_regular(folder, relative, MAX_PUBLISHED_BYTES) for relative, _ in regular_files(folder)}
     return dict(sorted(files.items()))
 
 

@@ -16,6 +16,7 @@ from minsec.changelog import first_section, section
 from minsec.diff import diff
 from minsec.export import package_tree, release_artifacts, unzip_tree, write_artifacts
 from minsec.package_files import DESCRIPTOR, PackageFiles, from_folder, from_release
+from minsec.paths import within
 from minsec.versioning import Bump, Version, bump_between
 
 VERSION_FILE = "src/minsec/_version.py"
@@ -49,7 +50,7 @@ def current(root: Path) -> Current:
 
 
 def current_package(root: Path) -> PackageFiles:
-    folder = root / "datapackage"
+    folder = within(root, "datapackage")
     if not (folder / DESCRIPTOR).is_file():
         raise FileNotFoundError(f"{folder}: no {DESCRIPTOR}; run `minsec build` first")
     return from_folder(folder, "datapackage/")
@@ -109,8 +110,8 @@ def snapshot(root: Path, force: bool = False) -> str:
     problems = hash_problems(package)
     if problems:
         raise ReleaseError("\n".join([*problems, "datapackage/ is not a whole build: run `minsec build` first"]))
-    artifacts = release_artifacts(root / "datapackage")
-    artifacts[DESCRIPTOR] = (root / "datapackage" / DESCRIPTOR).read_bytes()
+    artifacts = release_artifacts(within(root, "datapackage"))
+    artifacts[DESCRIPTOR] = unzip_tree(artifacts[release_files.zip_name(version)])[DESCRIPTOR]
     target = root / release_files.FOLDER / version
     where = f"{release_files.FOLDER}/{version}"
     zip_name = release_files.zip_name(version)
@@ -143,7 +144,7 @@ class CheckReport:
 def _other_files_changed(root: Path, release: Path) -> list[str]:
     """Files of ``datapackage/`` (the nested JSON, say) that differ from the release's, tables aside."""
     kept = unzip_tree((release / release_files.zip_name(release.name)).read_bytes())
-    now = package_tree(root / "datapackage")
+    now = package_tree(within(root, "datapackage"))
     return sorted(p for p in set(kept) | set(now) if kept.get(p) != now.get(p) and not p.startswith("data/"))
 
 
