@@ -134,7 +134,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     import re
 
+    from minsec.files import write_file
     from minsec.models import ID_MAX_LENGTH, ID_PATTERN
+    from minsec.paths import within
     from minsec.record_files import record_files
     from minsec.skeleton import model_for, new_record_path, skeleton
 
@@ -143,7 +145,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         model = model_for(args.kind)
     except KeyError as error:
         raise UsageError(error.args[0]) from None
-    if not re.match(ID_PATTERN, args.id) or len(args.id) > ID_MAX_LENGTH:
+    if not re.fullmatch(ID_PATTERN, args.id) or len(args.id) > ID_MAX_LENGTH:
         raise UsageError(
             f"{args.id!r} is not a valid id: lowercase letters, digits and single hyphens, "
             f"at most {ID_MAX_LENGTH} characters (e.g. usa-xyz-minerals-2025)"
@@ -151,9 +153,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     taken = [p for p in record_files(root) if p.stem == args.id]
     if taken:
         raise UsageError(f"id {args.id!r} is taken by {taken[0].relative_to(root)}; ids are never reused")
-    path = new_record_path(root, model, args.id)
+    path = within(root, new_record_path(root, model, args.id).relative_to(root))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(skeleton(model, args.id), encoding="utf-8")
+    write_file(path, skeleton(model, args.id).encode("utf-8"))
     print(f"wrote {path.relative_to(root)}: fill it in, then run `minsec validate`")
     return EXIT_OK
 

@@ -7,6 +7,7 @@ sorted order under one top folder ``minsec-<version>/``, the timestamp from the 
 bytes, so a different zlib cannot make a release look changed.)
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -72,10 +73,18 @@ def release_artifacts(package_folder: Path) -> dict[str, bytes]:
 
 
 def write_artifacts(out: Path, artifacts: Mapping[str, bytes]) -> list[Path]:
-    """Write ``artifacts`` into ``out`` (created if need be), each file atomically."""
+    """Write ``artifacts`` into ``out`` (created if need be), each file atomically; a failure
+    removes the folders this call created, so nothing half-made is left."""
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
-    for name, content in artifacts.items():
-        replace_file(out / name, content)
+    try:
+        for name, content in artifacts.items():
+            replace_file(out / name, content)
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return [out / name for name in artifacts]
 
 

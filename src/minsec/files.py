@@ -27,9 +27,13 @@ def write_file(path: Path, content: bytes) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     descriptor = os.open(path, flags, 0o666)
     try:
-        _write_all(descriptor, content)
-    finally:
-        os.close(descriptor)
+        try:
+            _write_all(descriptor, content)
+        finally:
+            os.close(descriptor)
+    except BaseException:
+        os.unlink(path)  # never a half-written file
+        raise
 
 
 def replace_file(path: Path, content: bytes) -> None:

@@ -239,7 +239,7 @@ class Source(Record):
         default=None, description="The original reporter when the source relays another outlet's reporting."
     )
     language: LanguageCode = Field(default="en", description="ISO 639-1 language of the text.")
-    text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] | None = Field(
+    text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=255)] | None = Field(
         default=None,
         description="File name of the source text in the article corpus, against which quotes are checked.",
     )
