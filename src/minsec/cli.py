@@ -54,8 +54,10 @@ def _corpus(values: Sequence[str] | None) -> list[Path]:
 
 def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
+        from minsec.problems import safe_json
+
         print(
-            json.dumps(
+            safe_json(
                 {
                     "ok": report.ok,
                     "files_checked": report.files_checked,
@@ -63,7 +65,6 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                     "problems": [p.as_dict() for p in report.problems],
                 },
                 indent=2,
-                ensure_ascii=False,
             )
         )
         return
@@ -119,15 +120,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.check:
         staleness = compare(root, files)
         if staleness.stale:
-            print("\n".join(staleness.lines()))
+            from minsec.problems import one_line
+
+            print("\n".join(one_line(line) for line in staleness.lines()))
             print("generated files are stale: run `minsec build` and commit the result", file=sys.stderr)
             return EXIT_PROBLEMS
         print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
         return EXIT_OK
     changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
+    from minsec.problems import one_line
+
     for path in changed:
-        print(f"  {path}")
+        print(f"  {one_line(path)}")
     return EXIT_OK
 
 
@@ -199,21 +204,23 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from minsec.problems import one_line
     from minsec.release import ReleaseError, check, snapshot
 
     root = _settled(args.root)
     try:
         if args.action == "snapshot":
-            print(snapshot(root, force=args.force))
+            print(one_line(snapshot(root, force=args.force)))
             return EXIT_OK
         report = check(root)
     except ReleaseError as error:
-        print(f"minsec: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_PROBLEMS
+
     for note in report.notes:
-        print(note)
+        print(one_line(note))
     for problem in report.problems:
-        print(f"problem: {problem}")
+        print(f"problem: {one_line(problem)}")
     print(
         "release check passed" if report.ok else "release check failed",
         file=sys.stderr if not report.ok else sys.stdout,
@@ -229,8 +236,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--zip {args.zip}: not a folder")
     written = write_artifacts(out, release_artifacts(within(_settled(args.root), "datapackage")))
+    from minsec.problems import one_line
+
     for path in written:
-        print(f"wrote {path}")
+        print(f"wrote {one_line(str(path))}")
     return EXIT_OK
 
 

@@ -89,9 +89,9 @@ def write_artifacts(out: Path, artifacts: Mapping[str, bytes]) -> list[Path]:
 
 
 def unzip_tree(data: bytes) -> dict[str, bytes]:
-    """The files of a release zip without its top folder: the inverse of :func:`zip_bytes`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        files = {
-            info.filename.split("/", 1)[-1]: archive.read(info) for info in archive.infolist() if not info.is_dir()
-        }
+    """The files of a release zip without its top folder: the inverse of :func:`zip_bytes`,
+    read within the caps of :mod:`minsec.package_files`."""
+    from minsec.package_files import unzip
+
+    files = {name.split("/", 1)[-1]: content for name, content in unzip(data, "release zip").items()}
     return dict(sorted(files.items()))

@@ -6,6 +6,7 @@ to problems, so that a reader can see every rule at a glance and add one in one 
 
 import difflib
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 
 from minsec.derive import status_events
 from minsec.models import MODELS, Deal, Event, Record, Source
+from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
 from minsec.vocabularies import DealStatus
@@ -206,10 +208,15 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
+#: A source text is an article, not a book: a bigger file is a mistake (or an attack on memory).
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+
+
 def find_text(corpus: Sequence[Path], name: str) -> Path | None:
+    """The corpus file ``name`` (first folder that has it), checked against links by ``within``."""
     for folder in corpus:
-        candidate = folder / name
-        if candidate.is_file():
+        candidate = within(folder, name)
+        if os.path.lexists(candidate):
             return candidate
     return None
 
@@ -221,7 +228,13 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
         source = loaded.record
         if not isinstance(source, Source):
             continue
-        path = find_text(corpus, source.text_file) if source.text_file else None
+        try:
+            path = find_text(corpus, source.text_file) if source.text_file else None
+            raw = read_regular(path.parent, path.name, MAX_TEXT_BYTES, "source text") if path else b""
+        except (PathError, OSError) as error:
+            reason = str(error) if isinstance(error, PathError) else f"{error.filename}: {error.strerror}"
+            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file", f"cannot use the text: {reason}")
+            continue
         if path is None:
             what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
             yield Problem(
@@ -231,7 +244,6 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
                 f"{what}, so quotes citing it cannot be verified; add the text to the corpus",
             )
             continue
-        raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != source.text_sha256:
             yield Problem(
