@@ -5,7 +5,6 @@ Schemas in ``datapackage.json``, the CSV columns and CODEBOOK.md are all generat
 them, so a description or constraint written here is written once.
 """
 
-import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from pydantic import (
 
 from minsec import codes
 from minsec.dates import PARTIAL_DATE_PATTERN, normalise_partial_date, parse_partial_date
+from minsec.problems import is_unsafe
 from minsec.vocabularies import (
     PLOVER_BY_EVENT_TYPE,
     ActorKind,
@@ -56,20 +56,41 @@ ID_MAX_LENGTH = 80
 QUOTE_MAX_LENGTH = 500
 #: What ``minsec new`` writes into required fields; never a valid value.
 PLACEHOLDER = "TODO"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _FORMULA_START = ("=", "+", "-", "@")
 
 
+def _describe(char: str) -> str:
+    """What an unsafe character is, in words, with its code point (never the character)."""
+    point = f"U+{ord(char):04X}"
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return f"a control character ({point})"
+    if category == "Cs":
+        return f"a lone surrogate ({point}), which is not text"
+    if category == "Co":
+        return f"a private-use character ({point}), which means nothing to anyone else"
+    if category == "Cf":
+        name = unicodedata.name(char, "format character")
+        return f"an invisible character ({point} {name}) that can hide or reorder text"
+    if category in ("Zl", "Zp"):
+        return f"a line or paragraph separator ({point})"
+    return f"a Unicode non-character ({point})"
+
+
 def _check_text(value: str) -> str:
-    """Reject text that would corrupt a CSV, fool a spreadsheet or compare unequal to itself."""
+    """Reject text that would corrupt a CSV, fool a spreadsheet or a reader, or compare unequal
+    to itself: control characters, invisible ones (bidirectional overrides and isolates, zero
+    widths, a byte-order mark: "Trojan Source"), lone surrogates, private-use characters and
+    non-characters, the same set that messages escape (:func:`minsec.problems.is_unsafe`)."""
     if not value.strip():
         raise ValueError("must not be empty; remove the field if there is nothing to say")
     if value == PLACEHOLDER:
         raise ValueError(f"still the {PLACEHOLDER} placeholder; fill it in (CODEBOOK.md says what goes here)")
     if value != value.strip():
         raise ValueError("has leading or trailing white space; remove it")
-    if _CONTROL.search(value.replace("\n", "")):
-        raise ValueError("contains a control character; remove it")
+    for char in value:
+        if char not in "\n\t" and is_unsafe(char):
+            raise ValueError(f"contains {_describe(char)}; remove it")
     if value.startswith(_FORMULA_START):
         raise ValueError(f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it")
     if unicodedata.normalize("NFC", value) != value:
