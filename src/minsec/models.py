@@ -107,6 +107,8 @@ def _check_country(value: str) -> str:
 def _check_currency(value: str) -> str:
     if value not in codes.currencies():
         raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)")
+    if value in codes.not_currencies():
+        raise ValueError(f"{value!r} is {codes.not_currencies()[value]}")
     return value
 
 
@@ -132,7 +134,10 @@ HttpUrl = Annotated[StrictStr, Field(pattern=URL_PATTERN), AfterValidator(_check
 Sha256 = Annotated[StrictStr, Field(pattern=SHA256_PATTERN)]
 WikidataId = Annotated[StrictStr, Field(pattern=WIKIDATA_PATTERN)]
 Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
-PositiveNumber = Annotated[StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
+#: A deal's headline value: at least one unit of its currency (1e-7 dollars is a typo).
+Amount = Annotated[StrictFloat, Field(ge=1, lt=1e18, allow_inf_nan=False)]
+#: A claimed quantity: at least 0.001 of its unit (smaller is a typo, or wants another unit).
+Quantity = Annotated[StrictFloat, Field(ge=0.001, lt=1e18, allow_inf_nan=False)]
 
 
 PartialDate = Annotated[
@@ -392,7 +397,7 @@ class Deal(Record):
     title: Text = Field(description="Short descriptive title.")
     deal_type: DealType = Field(description="What kind of exchange the deal is.")
     summary: Text = Field(description="One or two sentences in the curator's words.")
-    value_amount: PositiveNumber | None = Field(
+    value_amount: Amount | None = Field(
         default=None, description="Headline value when a source states one, in value_currency units."
     )
     value_currency: CurrencyCode | None = Field(default=None, description="ISO 4217 currency of value_amount.")
@@ -489,7 +494,7 @@ class Claim(Record):
     )
     statement: Text = Field(description="The claim in the curator's words.")
     metric: Metric | None = Field(default=None, description="What a quantity measures; quantities only.")
-    value: PositiveNumber | None = Field(default=None, description="The number claimed; quantities only.")
+    value: Quantity | None = Field(default=None, description="The number claimed; quantities only.")
     unit: Unit | None = Field(default=None, description="Unit of value; quantities only.")
     as_of: PartialDate | None = Field(default=None, description="When the number holds, if stated.")
     as_of_precision: DatePrecision | None = _precision("as_of")

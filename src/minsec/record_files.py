@@ -112,6 +112,8 @@ def _message(model: type[Record], error: dict) -> str:
         return f"{str(given)[:80]!r} {PATTERN_HINTS[context['pattern']]}"
     if kind in ("string_too_long", "too_long") and isinstance(given, str):
         return f"is {len(given)} characters long, over the limit of {context['max_length']}; shorten it"
+    if kind == "greater_than_equal":
+        return f"must be at least {context['ge']:g}, not {given!r}; check the number and its unit"
     if kind in ("greater_than", "less_than"):
         bound = "greater than" if kind == "greater_than" else "less than"
         return f"must be {bound} {context.get('gt', context.get('lt')):g}, not {given!r}"

@@ -4,6 +4,7 @@ The set-level checks are a list of rules, each a small function from the loaded 
 to problems, so that a reader can see every rule at a glance and add one in one place.
 """
 
+import datetime as dt
 import difflib
 import hashlib
 import os
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from minsec.dates import parse_partial_date
 from minsec.derive import status_events
-from minsec.models import MODELS, Deal, Event, Record, Source
+from minsec.models import MODELS, Actor, Deal, Event, Record, Source
 from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
@@ -194,6 +196,88 @@ def rule_no_likely_duplicates(records: Sequence[LoadedRecord], unloaded: frozens
         )
 
 
+def rule_affiliations_acyclic(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """An actor acts for someone else: not for itself, and not round a circle of actors."""
+    actors = {r.record.id: r for r in records if isinstance(r.record, Actor)}
+    for actor_id, loaded in actors.items():
+        chain = [actor_id]
+        current = loaded.record.affiliation_id  # type: ignore[attr-defined]
+        while current in actors and current not in chain:
+            chain.append(current)
+            current = actors[current].record.affiliation_id  # type: ignore[attr-defined]
+        if current != actor_id:
+            continue
+        message = (
+            "is the actor itself; name the organisation, state or person it acts for, or remove it"
+            if len(chain) == 1
+            else f"goes round in a circle ({' -> '.join([*chain, actor_id])}); one of them acts for "
+            "someone outside the circle, or for no one: fix or remove one affiliation_id"
+        )
+        yield Problem(loaded.path, loaded.line_of("affiliation_id"), "affiliation_id", message)
+
+
+def rule_terms_between_parties(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """A term flows from a party of the deal to another actor."""
+    for loaded in records:
+        deal = loaded.record
+        if not isinstance(deal, Deal):
+            continue
+        parties = {party.actor_id for party in deal.parties}
+        for number, term in enumerate(deal.terms):
+            if term.provider_id == term.recipient_id:
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("terms", number, "recipient_id"),
+                    f"terms[{number}].recipient_id",
+                    f"is the provider too ({term.provider_id!r}); a term flows from one actor to another",
+                )
+            if term.provider_id not in parties:
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("terms", number, "provider_id"),
+                    f"terms[{number}].provider_id",
+                    f"{term.provider_id!r} is not a party of this deal; add it to parties or name a party",
+                )
+
+
+#: Dates before this are implausible for the dataset unless a note explains them.
+EARLIEST_PLAUSIBLE = dt.date(1800, 1, 1)
+
+
+def today() -> dt.date:
+    """The day validation runs (UTC), or $SOURCE_DATE_EPOCH's for a reproducible check."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch.isdigit() else dt.datetime.now(dt.UTC)
+    return when.date()
+
+
+def rule_dates_plausible(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """A date after today, or before 1800, is a typo unless the record's note explains it
+    (a scheduled event, a forecast, a historical treaty)."""
+    now = today()
+    for loaded in records:
+        record = loaded.record
+        if getattr(record, "note", None):
+            continue
+        for name in record.date_fields:
+            value = getattr(record, name)
+            if value is None:
+                continue
+            first_day = parse_partial_date(value)[0]
+            if first_day > now:
+                why = f"is after today ({now.isoformat()})"
+            elif first_day < EARLIEST_PLAUSIBLE:
+                why = f"is before {EARLIEST_PLAUSIBLE.year}"
+            else:
+                continue
+            yield Problem(
+                loaded.path,
+                loaded.line_of(name),
+                name,
+                f"{value} {why}; fix it, or if the sources date it so, explain in note",
+            )
+
+
 #: The checks of the set as a whole, run in this order.
 SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Problem]], ...] = (
     rule_unique_ids,
@@ -201,6 +285,9 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
     rule_deals_have_status,
     rule_status_moves_forward,
     rule_no_likely_duplicates,
+    rule_affiliations_acyclic,
+    rule_terms_between_parties,
+    rule_dates_plausible,
 )
 
 
