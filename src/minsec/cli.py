@@ -8,6 +8,7 @@ where minsec allows none), 130 interrupted.
 """
 
 import argparse
+import contextlib
 import errno
 import json
 import os
@@ -31,14 +32,19 @@ def _root(value: str) -> Path:
     return root
 
 
+#: Locks a command holds until it ends (see ``_settled``).
+_HELD = contextlib.ExitStack()
+
+
 def _settled(value: str) -> Path:
-    """The root ``value`` names, after finishing or undoing an interrupted build there, so that
-    a command reading generated files sees a whole set."""
-    from minsec.swap import settle
+    """The root ``value`` names, locked against builds until the command ends, after finishing
+    or undoing an interrupted build there: a command reading generated files sees a whole set."""
+    from minsec.swap import locked, recover
 
     root = Path(value).resolve()
     if root.is_dir():
-        settle(root)
+        _HELD.enter_context(locked(root, on_wait=lambda: _say("a minsec build is writing here; waiting for it")))
+        recover(root)
     return root
 
 
@@ -108,9 +114,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     root = _root(args.root)
     if args.check:
-        from minsec.swap import settle
-
-        settle(root)
+        _settled(args.root)
     report = validate(root, _corpus(args.corpus))
     if not report.ok:
         _print_report(report, "text")
@@ -372,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from minsec.swap import CommittedInterrupt
 
     try:
-        return args.run(args)
+        with _HELD:
+            return args.run(args)
     except (UsageError, PathError) as error:
         _say(str(error))
         return EXIT_USAGE

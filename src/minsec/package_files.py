@@ -284,7 +284,11 @@ def from_release(folder: Path) -> PackageFiles:
     """A ``releases/<version>/`` folder: the package in its zip."""
     version = folder.resolve().name
     label = f"release {version}"
-    return from_zip(zip_file_bytes(folder / release_files.zip_name(version), label), label)
+    try:
+        data = read_regular(folder, release_files.zip_name(version), MAX_PACKAGE_BYTES, "release zip")
+    except PathError as error:
+        raise PackageNotFound(f"{label}: {error}") from None
+    return from_zip(data, label)
 
 
 def from_git(root: Path, ref: str, folder: str = "datapackage") -> PackageFiles | None:

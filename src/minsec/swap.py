@@ -20,6 +20,7 @@ holds the lock recovers, so a build never removes another live build's work.
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,7 +74,8 @@ def _remove_tree(path: Path) -> None:
     if path.is_symlink() or path.is_file():
         path.unlink()
     elif path.exists():
-        shutil.rmtree(path, onerror=retry)
+        handler = {"onexc": retry} if sys.version_info >= (3, 12) else {"onerror": retry}
+        shutil.rmtree(path, **handler)  # type: ignore[arg-type]
 
 
 def _committed_items(root: Path) -> list[str]:
@@ -133,10 +135,10 @@ def recover(root: Path) -> None:
 
 
 def settle(root: Path) -> None:
-    """Before reading generated files: wait for a running build, finish an interrupted one."""
-    if os.path.lexists(root / STATE) or any(root.glob("*.old-*")) or any(root.glob("*.tmp-*")):
-        with locked(root):
-            recover(root)
+    """Wait for a running build and finish an interrupted one (readers that go on reading
+    after this should hold :func:`locked` instead, as the command line does)."""
+    with locked(root):
+        recover(root)
 
 
 def _entries(path: Path) -> Iterator[Path]:
