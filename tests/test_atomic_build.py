@@ -318,3 +318,15 @@ def test_export_waits_for_a_build_in_the_middle_of_its_swap(old_and_new, run_cli
     packed = unzip_tree(archive.read_bytes())
     assert packed == {p: (root / "datapackage" / p).read_bytes() for p in packed}
     assert generated(root) == new
+
+
+def test_publishing_refuses_a_hard_link(repo_root: Path, tmp_path: Path, run_cli) -> None:
+    """A hard link's content may be a file elsewhere (a key, a password file): not published."""
+    root = tmp_path / "repo"
+    shutil.copytree(repo_root / "datapackage", root / "datapackage")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN=s3cr3t\n", encoding="utf-8")
+    os.link(secret, root / "datapackage" / "json" / "secret.json")
+    code, _, err = run_cli("export", "--root", root, "--zip", tmp_path / "out")
+    assert code == 2 and "secret.json: is a hard link" in err
+    assert not (tmp_path / "out").exists()

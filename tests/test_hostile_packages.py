@@ -167,3 +167,20 @@ def test_release_check_reads_kept_zips_within_the_caps(tmp_path, run_cli, repo_r
     (release / "minsec-0.0.1.zip").write_bytes(data)
     code, out, err = run_cli("diff", "--root", tmp_path, "0.0.1", repo_root / "datapackage")
     assert_refused((code, out, err), "is encrypted")
+
+
+def test_git_ref_read_within_the_cap(repo_root: Path, tmp_path: Path, run_cli, monkeypatch) -> None:
+    import shutil
+    import subprocess
+
+    root = tmp_path / "repo"
+    shutil.copytree(repo_root / "datapackage", root / "datapackage")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+        )
+    monkeypatch.setattr(package_files, "MAX_FILE_BYTES", 1024)
+    assert_refused(run_cli("diff", "--root", root, "HEAD", root / "datapackage"), "git HEAD:", "over minsec's cap")

@@ -173,6 +173,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     import minsec
     from minsec.build import count_rows
 
+    checkout = minsec.data_path("datapackage.json").parent.parent
+    if (checkout / "records").is_dir():  # a checkout's data, as an editable install reads it
+        _settled(str(checkout))
+
     descriptor = json.loads(minsec.data_path("datapackage.json").read_text(encoding="utf-8"))
     print(f"minsec {__version__} (data {descriptor['version']}, created {descriptor['created']})")
     print(f"data: {minsec.data_path('datapackage.json').parent}")

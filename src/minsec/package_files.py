@@ -295,13 +295,19 @@ def from_git(root: Path, ref: str, folder: str = "datapackage") -> PackageFiles 
     """The package committed at ``ref`` in the git repository at ``root``; None if ``ref`` is not a commit."""
 
     def show(path: str) -> bytes | None:
+        """The committed file, read no further than the file cap."""
+        command = ["git", "-C", str(root), "show", f"{ref}:./{folder}/{path}"]
         try:
-            result = subprocess.run(
-                ["git", "-C", str(root), "show", f"{ref}:./{folder}/{path}"], capture_output=True, timeout=60
-            )
+            with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+                assert process.stdout is not None
+                content = process.stdout.read(MAX_FILE_BYTES + 1)
+                if len(content) > MAX_FILE_BYTES:
+                    process.kill()
+                    raise PackageNotFound(f"git {ref}: {folder}/{path} is over minsec's cap of {MAX_FILE_BYTES} bytes")
+                code = process.wait(timeout=60)
         except (OSError, subprocess.SubprocessError):
             return None
-        return result.stdout if result.returncode == 0 else None
+        return content if code == 0 else None
 
     if ref.startswith("-"):
         return None

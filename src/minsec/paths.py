@@ -71,5 +71,10 @@ def regular_files(folder: Path) -> Iterator[tuple[str, Path]]:
                 )
             if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                 raise PathError(f"{here / name}: not a regular file; remove it and run `minsec build`")
+            if stat.S_ISREG(mode) and os.lstat(here / name).st_nlink > 1:
+                raise PathError(
+                    f"{here / name}: is a hard link (its content may be a file elsewhere); "
+                    "remove it and run `minsec build`"
+                )
         for name in sorted(files):
             yield (here / name).relative_to(folder).as_posix(), here / name
