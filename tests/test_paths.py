@@ -130,3 +130,17 @@ def test_validate_file_argument_that_is_a_link(mini_repo: MiniRepo, run_cli, tmp
     assert code == 1 and "records/deals/linked.yaml:1:" in out
     digest = hashlib.sha256(mini_repo.path("deals", DEAL_ID).read_bytes()).hexdigest()
     assert digest  # the target itself is untouched and still valid
+
+
+def test_kept_release_zip_that_is_a_link(repo_root: Path, tmp_path: Path, run_cli) -> None:
+    """A release kept in releases/ is read as a regular file inside its folder, never through a link."""
+    root = tmp_path / "repo"
+    shutil.copytree(repo_root / "datapackage", root / "datapackage")
+    release = root / "releases" / "0.1.0"
+    release.mkdir(parents=True)
+    outside = tmp_path / "elsewhere.zip"
+    shutil.copy(repo_root / "releases" / "0.1.0" / "minsec-0.1.0.zip", outside)
+    (release / "minsec-0.1.0.zip").symlink_to(outside)
+    code, out, err = run_cli("release", "check", "--root", root)
+    assert code == 2, out + err
+    assert "minsec-0.1.0.zip: is a symbolic link" in err
