@@ -42,7 +42,7 @@ def _settled(value: str) -> Path:
     from minsec.swap import locked, recover
 
     root = Path(value).resolve()
-    if root.is_dir():
+    if (root / "records").is_dir():  # a repository, where builds write
         _HELD.enter_context(locked(root, on_wait=lambda: _say("a minsec build is writing here; waiting for it")))
         recover(root)
     return root
@@ -173,9 +173,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     import minsec
     from minsec.build import count_rows
 
-    checkout = minsec.data_path("datapackage.json").parent.parent
-    if (checkout / "records").is_dir():  # a checkout's data, as an editable install reads it
-        _settled(str(checkout))
+    _settled(str(minsec.data_path("datapackage.json").parent.parent))  # a checkout's, if editable
 
     descriptor = json.loads(minsec.data_path("datapackage.json").read_text(encoding="utf-8"))
     print(f"minsec {__version__} (data {descriptor['version']}, created {descriptor['created']})")
