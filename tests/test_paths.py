@@ -144,3 +144,19 @@ def test_kept_release_zip_that_is_a_link(repo_root: Path, tmp_path: Path, run_cl
     code, out, err = run_cli("release", "check", "--root", root)
     assert code == 2, out + err
     assert "minsec-0.1.0.zip: is a symbolic link" in err
+
+
+def test_a_pipe_is_no_text_and_no_table(mini_repo: MiniRepo, repo_root: Path, tmp_path: Path, run_cli) -> None:
+    """A named pipe would block a reader forever: it is refused as not a regular file."""
+    import os
+
+    (mini_repo.corpus / MINI_TEXT_FILE).unlink()
+    os.mkfifo(mini_repo.corpus / MINI_TEXT_FILE)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
+    assert code == 1 and "not a regular file" in out
+    package = tmp_path / "package"
+    shutil.copytree(repo_root / "datapackage", package)
+    (package / "data" / "sources.csv").unlink()
+    os.mkfifo(package / "data" / "sources.csv")
+    code, _, err = run_cli("diff", "--root", tmp_path, repo_root / "datapackage", package)
+    assert code == 2 and "sources.csv: not a regular file" in err
