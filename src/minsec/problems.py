@@ -28,6 +28,8 @@ def one_line(text: str) -> str:
     """``text`` with line breaks, control and invisible characters escaped, so that a file
     name, field name or value quoted from a hostile file cannot start a line of the report,
     reorder it (Trojan Source) or hold bytes that are not UTF-8."""
+    if text.isprintable():  # no control, format, surrogate, private-use or unassigned character
+        return text
     return "".join(_escape(c) if is_unsafe(c) else c for c in text)
 
 
@@ -40,6 +42,8 @@ def safe_json(data: object, **options: object) -> str:
         return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
 
     text = json.dumps(data, ensure_ascii=False, **options)  # type: ignore[arg-type]
+    if text.replace("\n", "").isprintable():
+        return text
     # json.dumps escapes control characters inside strings itself; the raw ones are its indent
     return "".join(escape(c) if is_unsafe(c) and c != "\n" else c for c in text)
 
