@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import minsec
+from minsec import swap
 from minsec.cli import main
 
 #: The module, not the function ``minsec.load`` that the package exports under the same name.
@@ -148,25 +149,25 @@ def test_build_interrupted_while_writing_leaves_previous_files_whole(mini_repo, 
     assert run_cli("build", "--root", mini_repo.root)[0] == 0
     before = {folder: _tree(mini_repo.root / folder) for folder in ("datapackage", "schemas")}
     mini_repo.rewrite("usa", lambda d: d.update(name="United States of America"))
-    real_write = Path.write_bytes
-    written: list[Path] = []
+    steps: list[str] = []
 
-    def write_then_fail(self: Path, data: bytes) -> int:
-        if len(written) == 3:
+    def write_then_fail(step: str) -> None:
+        if step.startswith("write") and len(steps) == 3:
             raise KeyboardInterrupt
-        written.append(self)
-        return real_write(self, data)
+        steps.append(step)
 
-    with mock.patch.object(Path, "write_bytes", write_then_fail):
+    with mock.patch.object(swap, "_checkpoint", write_then_fail):
         code, _, err = run_cli("build", "--root", mini_repo.root)
     assert code == 130
     assert "unchanged" in err
-    assert written, "the interruption came after some files were written"
+    assert any(s.startswith("write") for s in steps), "the interruption came after some files were written"
     assert {folder: _tree(mini_repo.root / folder) for folder in ("datapackage", "schemas")} == before
     code, out, _ = run_cli("build", "--root", mini_repo.root)
     assert code == 0, out
     assert "United States of America" in (mini_repo.root / "datapackage" / "data" / "actors.csv").read_text("utf-8")
-    assert not [p.name for p in mini_repo.root.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    assert not [
+        p.name for p in mini_repo.root.iterdir() if ".tmp-" in p.name or ".old-" in p.name or p.name == swap.STATE
+    ]
 
 
 HOSTILE_CELLS = [

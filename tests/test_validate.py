@@ -42,7 +42,7 @@ def test_corpus_from_environment(mini_repo, run_cli, monkeypatch) -> None:
 
 
 def _set_party(d: dict) -> None:
-    d["parties"][0]["actor_id"] = "nobody"
+    d["parties"][2]["actor_id"] = "nobody"  # the broker: the terms' providers stay parties
 
 
 def _set_event_actor(d: dict) -> None:
@@ -60,7 +60,7 @@ def _set_citation_source(d: dict) -> None:
 @pytest.mark.parametrize(
     ("record_id", "change", "field", "needle", "target"),
     [
-        (DEAL_ID, _set_party, "parties[0].actor_id", "actor_id: nobody", "nobody"),
+        (DEAL_ID, _set_party, "parties[2].actor_id", "actor_id: nobody", "nobody"),
         (EVENT_ID, _set_event_actor, "actors[1].actor_id", "actor_id: nobody", "nobody"),
         (CLAIM_ID, _set_subject, "subject_id", "subject_id: nobody", "nobody"),
         ("jane-doe", _set_citation_source, "citations[0].source_id", "source_id: no-such-source", "no-such-source"),

@@ -9,16 +9,16 @@ import csv
 import io
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Mapping
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from minsec import swap
 from minsec.codebook import codebook
 from minsec.descriptor import descriptor, table_schema
-from minsec.files import replace_file, umask
 from minsec.models import MODELS, Deal, Event, Record
+from minsec.paths import within
 from minsec.record_files import Dataset
 from minsec.schemas import record_schema
 from minsec.tables import Row, tables
@@ -142,22 +142,26 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
 
 def render_repository(root: Path, dataset: Dataset) -> dict[str, bytes]:
     """``render`` for the repository at ``root``, reading its README.md if there is one."""
-    readme = root / "README.md"
+    readme = within(root, "README.md")
     return render(dataset, readme.read_text(encoding="utf-8") if readme.is_file() else None)
 
 
 def _on_disk(root: Path) -> dict[str, bytes]:
+    """The generated files on disk; a link or other non-file is listed (to be removed), never read."""
     found = {}
     for folder in GENERATED_DIRS:
         base = root / folder
-        if base.is_dir():
-            for path in sorted(base.rglob("*")):
-                if path.is_file():
-                    found[path.relative_to(root).as_posix()] = path.read_bytes()
+        if base.is_dir() and not base.is_symlink():
+            for current, _, names in os.walk(base):
+                for name in names:
+                    path = Path(current) / name
+                    regular = stat.S_ISREG(os.lstat(path).st_mode)
+                    found[path.relative_to(root).as_posix()] = path.read_bytes() if regular else b""
     for name in GENERATED_FILES:
-        if (root / name).is_file():
-            found[name] = (root / name).read_bytes()
-    return found
+        path = root / name
+        if os.path.lexists(path):
+            found[name] = path.read_bytes() if stat.S_ISREG(os.lstat(path).st_mode) else b""
+    return dict(sorted(found.items()))
 
 
 @dataclass(frozen=True)
@@ -189,44 +193,13 @@ def compare(root: Path, files: Mapping[str, bytes]) -> Staleness:
     )
 
 
-def _recover(root: Path) -> None:
-    """Finish a swap that an interrupted build left half done."""
-    for folder in GENERATED_DIRS:
-        target = root / folder
-        backups = sorted(root.glob(f"{folder}.old-*"))
-        if not target.exists() and backups:
-            backups[-1].rename(target)
-        for leftover in [*root.glob(f"{folder}.old-*"), *root.glob(f"{folder}.tmp-*")]:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _swap_dir(root: Path, folder: str, files: Mapping[str, bytes]) -> None:
-    """Write ``files`` under a temporary folder, then rename it over ``root/folder``."""
-    staging = Path(tempfile.mkdtemp(prefix=f"{folder}.tmp-", dir=root))
-    staging.chmod(0o777 & ~umask())
-    for relative, content in files.items():
-        path = staging / relative.removeprefix(f"{folder}/")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    target = root / folder
-    if target.exists():
-        backup = root / f"{folder}.old-{os.getpid()}"
-        target.rename(backup)
-        staging.rename(target)
-        shutil.rmtree(backup)
-    else:
-        staging.rename(target)
-
-
-def write(root: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Replace the generated files under ``root`` with ``files``; returns what changed."""
-    _recover(root)
-    staleness = compare(root, files)
-    touched = {p.split("/", 1)[0] for p in staleness.changed + staleness.missing + staleness.extra}
-    for folder in GENERATED_DIRS:
-        if folder in touched:
-            _swap_dir(root, folder, {p: c for p, c in files.items() if p.startswith(f"{folder}/")})
-    for name in GENERATED_FILES:
-        if name in touched and name in files:
-            replace_file(root / name, files[name])
-    return staleness.changed + staleness.missing + staleness.extra
+def write(root: Path, files: Mapping[str, bytes], on_wait: Callable[[], None] | None = None) -> list[str]:
+    """Replace the generated files under ``root`` with ``files``, all or none (see
+    :mod:`minsec.swap`); returns what changed. ``on_wait`` is called if another build runs."""
+    with swap.locked(root, on_wait):
+        swap.recover(root)
+        staleness = compare(root, files)
+        changed = staleness.changed + staleness.missing + staleness.extra
+        touched = {p.split("/", 1)[0] for p in changed}
+        swap.replace(root, files, [item for item in (*GENERATED_DIRS, *GENERATED_FILES) if item in touched])
+    return changed

@@ -2,10 +2,14 @@
 Messages for people, never tracebacks.
 
 Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
-found for ``diff``, a failed ``release check``), 2 a usage error (bad option, missing folder).
+found for ``diff``, a failed ``release check``), 2 a usage error (bad option, missing folder)
+or a file the operating system refused (unreadable, read-only, a full disk, a symbolic link
+where minsec allows none), 130 interrupted.
 """
 
 import argparse
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -28,6 +32,22 @@ def _root(value: str) -> Path:
     return root
 
 
+#: Locks a command holds until it ends (see ``_settled``).
+_HELD = contextlib.ExitStack()
+
+
+def _settled(value: str) -> Path:
+    """The root ``value`` names, locked against builds until the command ends, after finishing
+    or undoing an interrupted build there: a command reading generated files sees a whole set."""
+    from minsec.swap import locked, recover
+
+    root = Path(value).resolve()
+    if (root / "records").is_dir():  # a repository, where builds write
+        _HELD.enter_context(locked(root, on_wait=lambda: _say("a minsec build is writing here; waiting for it")))
+        recover(root)
+    return root
+
+
 def _corpus(values: Sequence[str] | None) -> list[Path]:
     folders = list(values or [])
     if not folders and os.environ.get("MINSEC_CORPUS"):
@@ -40,8 +60,10 @@ def _corpus(values: Sequence[str] | None) -> list[Path]:
 
 def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     if fmt == "json":
+        from minsec.problems import safe_json
+
         print(
-            json.dumps(
+            safe_json(
                 {
                     "ok": report.ok,
                     "files_checked": report.files_checked,
@@ -49,7 +71,6 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                     "problems": [p.as_dict() for p in report.problems],
                 },
                 indent=2,
-                ensure_ascii=False,
             )
         )
         return
@@ -92,6 +113,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from minsec.validate import validate
 
     root = _root(args.root)
+    if args.check:
+        _settled(args.root)
     report = validate(root, _corpus(args.corpus))
     if not report.ok:
         _print_report(report, "text")
@@ -101,22 +124,28 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.check:
         staleness = compare(root, files)
         if staleness.stale:
-            print("\n".join(staleness.lines()))
+            from minsec.problems import one_line
+
+            print("\n".join(one_line(line) for line in staleness.lines()))
             print("generated files are stale: run `minsec build` and commit the result", file=sys.stderr)
             return EXIT_PROBLEMS
         print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
         return EXIT_OK
-    changed = write(root, files)
+    changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
+    from minsec.problems import one_line
+
     for path in changed:
-        print(f"  {path}")
+        print(f"  {one_line(path)}")
     return EXIT_OK
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     import re
 
+    from minsec.files import write_file
     from minsec.models import ID_MAX_LENGTH, ID_PATTERN
+    from minsec.paths import within
     from minsec.record_files import record_files
     from minsec.skeleton import model_for, new_record_path, skeleton
 
@@ -125,7 +154,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         model = model_for(args.kind)
     except KeyError as error:
         raise UsageError(error.args[0]) from None
-    if not re.match(ID_PATTERN, args.id) or len(args.id) > ID_MAX_LENGTH:
+    if not re.fullmatch(ID_PATTERN, args.id) or len(args.id) > ID_MAX_LENGTH:
         raise UsageError(
             f"{args.id!r} is not a valid id: lowercase letters, digits and single hyphens, "
             f"at most {ID_MAX_LENGTH} characters (e.g. usa-xyz-minerals-2025)"
@@ -133,9 +162,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     taken = [p for p in record_files(root) if p.stem == args.id]
     if taken:
         raise UsageError(f"id {args.id!r} is taken by {taken[0].relative_to(root)}; ids are never reused")
-    path = new_record_path(root, model, args.id)
+    path = within(root, new_record_path(root, model, args.id).relative_to(root))
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(skeleton(model, args.id), encoding="utf-8")
+    write_file(path, skeleton(model, args.id).encode("utf-8"))
     print(f"wrote {path.relative_to(root)}: fill it in, then run `minsec validate`")
     return EXIT_OK
 
@@ -143,6 +172,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     import minsec
     from minsec.build import count_rows
+
+    _settled(str(minsec.data_path("datapackage.json").parent.parent))  # a checkout's, if editable
 
     descriptor = json.loads(minsec.data_path("datapackage.json").read_text(encoding="utf-8"))
     print(f"minsec {__version__} (data {descriptor['version']}, created {descriptor['created']})")
@@ -158,7 +189,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from minsec.diff_report import render
     from minsec.package_files import PackageNotFound, resolve
 
-    root = Path(args.root).resolve()
+    root = _settled(args.root)
     try:
         old, new = resolve(args.old, root), resolve(args.new, root)
         changes = diff(old, new)
@@ -172,28 +203,30 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     from minsec.release import ReleaseError, changelog
 
     try:
-        sys.stdout.write(changelog(Path(args.root).resolve()))
+        sys.stdout.write(changelog(_settled(args.root)))
     except ReleaseError as error:
         raise UsageError(str(error)) from None
     return EXIT_OK
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    from minsec.problems import one_line
     from minsec.release import ReleaseError, check, snapshot
 
-    root = Path(args.root).resolve()
+    root = _settled(args.root)
     try:
         if args.action == "snapshot":
-            print(snapshot(root, force=args.force))
+            print(one_line(snapshot(root, force=args.force)))
             return EXIT_OK
         report = check(root)
     except ReleaseError as error:
-        print(f"minsec: {error}", file=sys.stderr)
+        _say(str(error))
         return EXIT_PROBLEMS
+
     for note in report.notes:
-        print(note)
+        print(one_line(note))
     for problem in report.problems:
-        print(f"problem: {problem}")
+        print(f"problem: {one_line(problem)}")
     print(
         "release check passed" if report.ok else "release check failed",
         file=sys.stderr if not report.ok else sys.stdout,
@@ -203,13 +236,16 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from minsec.export import release_artifacts, write_artifacts
+    from minsec.paths import within
 
     out = Path(args.zip)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--zip {args.zip}: not a folder")
-    written = write_artifacts(out, release_artifacts(Path(args.root) / "datapackage"))
+    written = write_artifacts(out, release_artifacts(within(_settled(args.root), "datapackage")))
+    from minsec.problems import one_line
+
     for path in written:
-        print(f"wrote {path}")
+        print(f"wrote {one_line(str(path))}")
     return EXIT_OK
 
 
@@ -298,21 +334,66 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+#: What to do about an operating-system error, by errno.
+OS_ADVICE = {
+    errno.EACCES: "check its permissions (or run where you may read and write)",
+    errno.EPERM: "check its permissions (or run where you may read and write)",
+    errno.EROFS: "the file system is read-only; run where you may write",
+    errno.ENOSPC: "the disk is full; free some space and run again",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up; free some space and run again",
+    errno.EFBIG: "the file is too large for this file system or your limits",
+    errno.ENAMETOOLONG: "the name is too long; use a shorter path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder; check the path",
+    errno.EISDIR: "it is a folder, not a file; check the path",
+    errno.EEXIST: "it already exists; remove it or choose another name",
+    errno.ENOENT: "no such file or folder; check the path",
+    errno.ELOOP: "it is or passes through a symbolic link; use the real path",
+}
+
+
+def os_error_message(error: OSError) -> str:
+    """One line for any OSError: the path, what the system said, and what to do."""
+    if error.strerror is None:  # raised by minsec itself with a whole message
+        return str(error)
+    where = error.filename if error.filename is not None else ""
+    if error.filename2 is not None:
+        where = f"{where} -> {error.filename2}"
+    what = error.strerror or type(error).__name__
+    advice = OS_ADVICE.get(error.errno or 0, "check the path and try again")
+    return f"{where}: {what}; {advice}" if where else f"{what}; {advice}"
+
+
+def _say(message: str) -> None:
+    from minsec.problems import one_line
+
+    print(f"minsec: {one_line(message)}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):  # a name no terminal can show is escaped, not a crash
+            stream.reconfigure(errors="backslashreplace")
     args = parser().parse_args(argv)
+    from minsec.paths import PathError
+    from minsec.swap import CommittedInterrupt
+
     try:
-        return args.run(args)
-    except UsageError as error:
-        print(f"minsec: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except FileNotFoundError as error:
-        print(f"minsec: {error}", file=sys.stderr)
+        with _HELD:
+            return args.run(args)
+    except (UsageError, PathError) as error:
+        _say(str(error))
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OSError as error:
+        _say(os_error_message(error))
+        return EXIT_USAGE
+    except CommittedInterrupt:
+        _say("interrupted, after the new generated files were all in place: the build is complete")
+        return 130
     except KeyboardInterrupt:
-        print("minsec: interrupted; generated files are unchanged", file=sys.stderr)
+        _say("interrupted; generated files are unchanged")
         return 130
 
 

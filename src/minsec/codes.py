@@ -35,6 +35,14 @@ def currencies() -> dict[str, str]:
     return _read("iso4217.tsv")
 
 
+def not_currencies() -> dict[str, str]:
+    """ISO 4217 codes that name no money a deal is valued in (no currency, testing, fund
+    codes, precious metals, bond-market units), each with the reason it is refused. Curated:
+    ``codes/iso4217-not-currencies.tsv``. XDR (the IMF's SDR) and XUA (the African
+    Development Bank's unit of account) stay allowed: loans are valued in them."""
+    return _read("iso4217-not-currencies.tsv")
+
+
 def languages() -> dict[str, str]:
     """ISO 639-1 two-letter code to language name."""
     return _read("iso639-1.tsv")

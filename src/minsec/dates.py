@@ -15,7 +15,7 @@ def parse_partial_date(text: str) -> tuple[dt.date, DatePrecision]:
 
     Raises ValueError with a message for contributors on a malformed or impossible date.
     """
-    if not _PARTIAL_DATE.match(text):
+    if not _PARTIAL_DATE.fullmatch(text):
         raise ValueError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD; write e.g. 2025, 2025-03 or 2025-03-09")
     parts = [int(p) for p in text.split("-")]
     precision = [DatePrecision.year, DatePrecision.month, DatePrecision.day][len(parts) - 1]

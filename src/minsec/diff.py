@@ -305,11 +305,30 @@ def schema_changes(old: dict, new: dict) -> list[SchemaChange]:
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def read_rows(raw: bytes) -> tuple[list[str], list[dict[str, str]]]:
-    """The header and rows of a CSV file, every value as its text."""
-    reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
-    header = next(reader, [])
-    return header, [dict(zip(header, row, strict=False)) for row in reader]
+#: Rows of one table a diff reads (the dataset has hundreds); more is not a minsec table.
+MAX_ROWS = 50_000
+#: Characters of one cell (the csv module's default limit, which other libraries raise).
+MAX_CELL = 128 * 1024
+
+
+def read_rows(raw: bytes, where: str = "table") -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a CSV file, every value as its text; ValueError with a message
+    for text that is not UTF-8, a cell over 128 KiB or too many rows."""
+    try:
+        reader = csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+        header = next(reader, [])
+        rows = []
+        for row in reader:
+            if len(rows) == MAX_ROWS:
+                raise ValueError(f"{where}: over {MAX_ROWS} rows, minsec's cap for a table")
+            if any(len(cell) > MAX_CELL for cell in row):
+                raise ValueError(f"{where}: not a readable CSV file (a cell is over {MAX_CELL} characters)")
+            rows.append(dict(zip(header, row, strict=False)))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{where}: not UTF-8 (byte {error.start})") from None
+    except csv.Error as error:
+        raise ValueError(f"{where}: not a readable CSV file ({error})") from None
+    return header, rows
 
 
 def _keyed(rows: list[dict[str, str]], key: list[str], where: str) -> dict[Key, dict[str, str]]:
@@ -332,8 +351,8 @@ def _comparable_key(old: dict, new: dict, old_header: list[str], new_header: lis
 
 def table_diff(name: str, old: PackageFiles, new: PackageFiles) -> TableDiff:
     """Rows of ``name`` added, removed and changed, comparing only columns both versions have."""
-    old_header, old_rows = read_rows(old.tables[name])
-    new_header, new_rows = read_rows(new.tables[name])
+    old_header, old_rows = read_rows(old.tables[name], f"{old.label}: table {name!r}")
+    new_header, new_rows = read_rows(new.tables[name], f"{new.label}: table {name!r}")
     old_schema, new_schema = old.resource(name).get("schema", {}), new.resource(name).get("schema", {})
     key = _comparable_key(old_schema, new_schema, old_header, new_header)
     counts = {"rows_old": len(old_rows), "rows_new": len(new_rows)}

@@ -3,6 +3,7 @@
 import json
 
 from minsec.diff import Diff, RowChange, SchemaChange, TableDiff, key_text
+from minsec.problems import one_line, safe_json
 from minsec.versioning import Bump
 
 FORMATS = ("text", "markdown", "json")
@@ -138,8 +139,13 @@ def as_dict(diff: Diff) -> dict:
 
 
 def to_json(diff: Diff) -> str:
-    return json.dumps(as_dict(diff), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return safe_json(as_dict(diff), indent=2, sort_keys=True) + "\n"
 
 
 def render(diff: Diff, fmt: str) -> str:
-    return {"text": text, "markdown": markdown, "json": to_json}[fmt](diff)
+    """The report in ``fmt``; names and values from the packages, which may be hostile, have
+    their control and invisible characters escaped (see :func:`minsec.problems.one_line`)."""
+    if fmt == "json":
+        return to_json(diff)
+    report = {"text": text, "markdown": markdown}[fmt](diff)
+    return "\n".join(one_line(line) for line in report.split("\n"))

@@ -7,6 +7,7 @@ sorted order under one top folder ``minsec-<version>/``, the timestamp from the 
 bytes, so a different zlib cannot make a release look changed.)
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -15,17 +16,23 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from minsec.files import replace_file
+from minsec.paths import read_regular, regular_files
 from minsec.release_files import SUMS, top_folder, zip_name
 
 COMPRESSLEVEL = 9
+#: No file of a built package comes near this; a bigger one is not what the build wrote.
+MAX_PUBLISHED_BYTES = 256 * 1024 * 1024
 _EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store
 
 
 def package_tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` (a built ``datapackage/``), relative posix path to bytes, sorted."""
+    """Every file below ``folder`` (a built ``datapackage/``), relative posix path to bytes, sorted.
+
+    Only regular files: a symbolic link (say ``json/env.json -> /proc/self/environ``) or a
+    device is refused, never followed into the release."""
     if not (folder / "datapackage.json").is_file():
         raise FileNotFoundError(f"{folder}: no datapackage.json here; run `minsec build` first")
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    files = {relative: read_regular(folder, relative, MAX_PUBLISHED_BYTES) for relative, _ in regular_files(folder)}
     return dict(sorted(files.items()))
 
 
@@ -66,17 +73,25 @@ def release_artifacts(package_folder: Path) -> dict[str, bytes]:
 
 
 def write_artifacts(out: Path, artifacts: Mapping[str, bytes]) -> list[Path]:
-    """Write ``artifacts`` into ``out`` (created if need be), each file atomically."""
+    """Write ``artifacts`` into ``out`` (created if need be), each file atomically; a failure
+    removes the folders this call created, so nothing half-made is left."""
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
     out.mkdir(parents=True, exist_ok=True)
-    for name, content in artifacts.items():
-        replace_file(out / name, content)
+    try:
+        for name, content in artifacts.items():
+            replace_file(out / name, content)
+    except BaseException:
+        for folder in created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return [out / name for name in artifacts]
 
 
 def unzip_tree(data: bytes) -> dict[str, bytes]:
-    """The files of a release zip without its top folder: the inverse of :func:`zip_bytes`."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        files = {
-            info.filename.split("/", 1)[-1]: archive.read(info) for info in archive.infolist() if not info.is_dir()
-        }
+    """The files of a release zip without its top folder: the inverse of :func:`zip_bytes`,
+    read within the caps of :mod:`minsec.package_files`."""
+    from minsec.package_files import unzip
+
+    files = {name.split("/", 1)[-1]: content for name, content in unzip(data, "release zip").items()}
     return dict(sorted(files.items()))

@@ -5,7 +5,6 @@ Schemas in ``datapackage.json``, the CSV columns and CODEBOOK.md are all generat
 them, so a description or constraint written here is written once.
 """
 
-import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -25,6 +24,7 @@ from pydantic import (
 
 from minsec import codes
 from minsec.dates import PARTIAL_DATE_PATTERN, Window, normalise_partial_date, parse_partial_date
+from minsec.problems import is_unsafe
 from minsec.vocabularies import (
     PLOVER_BY_EVENT_TYPE,
     ActorKind,
@@ -59,20 +59,42 @@ ID_MAX_LENGTH = 80
 QUOTE_MAX_LENGTH = 500
 #: What ``minsec new`` writes into required fields; never a valid value.
 PLACEHOLDER = "TODO"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _FORMULA_START = ("=", "+", "-", "@")
 
 
+def _describe(char: str) -> str:
+    """What an unsafe character is, in words, with its code point (never the character)."""
+    point = f"U+{ord(char):04X}"
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return f"a control character ({point})"
+    if category == "Cs":
+        return f"a lone surrogate ({point}), which is not text"
+    if category == "Co":
+        return f"a private-use character ({point}), which means nothing to anyone else"
+    if category == "Cf":
+        name = unicodedata.name(char, "format character")
+        return f"an invisible character ({point} {name}) that can hide or reorder text"
+    if category in ("Zl", "Zp"):
+        return f"a line or paragraph separator ({point})"
+    return f"a Unicode non-character ({point})"
+
+
 def _check_text(value: str) -> str:
-    """Reject text that would corrupt a CSV, fool a spreadsheet or compare unequal to itself."""
+    """Reject text that would corrupt a CSV, fool a spreadsheet or a reader, or compare unequal
+    to itself: control characters, invisible ones (bidirectional overrides and isolates, zero
+    widths, a byte-order mark: "Trojan Source"), lone surrogates, private-use characters and
+    non-characters, the same set that messages escape (:func:`minsec.problems.is_unsafe`)."""
     if not value.strip():
         raise ValueError("must not be empty; remove the field if there is nothing to say")
     if value == PLACEHOLDER:
         raise ValueError(f"still the {PLACEHOLDER} placeholder; fill it in (CODEBOOK.md says what goes here)")
     if value != value.strip():
         raise ValueError("has leading or trailing white space; remove it")
-    if _CONTROL.search(value.replace("\n", "")):
-        raise ValueError("contains a control character; remove it")
+    if not value.replace("\n", "").replace("\t", "").replace(" ", "").isprintable():  # fast path first
+        for char in value:
+            if char not in "\n\t" and is_unsafe(char):
+                raise ValueError(f"contains {_describe(char)}; remove it")
     if value.startswith(_FORMULA_START):
         raise ValueError(f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it")
     if unicodedata.normalize("NFC", value) != value:
@@ -89,6 +111,8 @@ def _check_country(value: str) -> str:
 def _check_currency(value: str) -> str:
     if value not in codes.currencies():
         raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. USD, EUR)")
+    if value in codes.not_currencies():
+        raise ValueError(f"{value!r} is {codes.not_currencies()[value]}")
     return value
 
 
@@ -114,7 +138,10 @@ HttpUrl = Annotated[StrictStr, Field(pattern=URL_PATTERN), AfterValidator(_check
 Sha256 = Annotated[StrictStr, Field(pattern=SHA256_PATTERN)]
 WikidataId = Annotated[StrictStr, Field(pattern=WIKIDATA_PATTERN)]
 Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
-PositiveNumber = Annotated[StrictFloat, Field(gt=0, lt=1e18, allow_inf_nan=False)]
+#: A deal's headline value: at least one unit of its currency (1e-7 dollars is a typo).
+Amount = Annotated[StrictFloat, Field(ge=1, lt=1e18, allow_inf_nan=False)]
+#: A claimed quantity: at least 0.001 of its unit (smaller is a typo, or wants another unit).
+Quantity = Annotated[StrictFloat, Field(ge=0.001, lt=1e18, allow_inf_nan=False)]
 
 
 PartialDate = Annotated[
@@ -333,7 +360,7 @@ class Source(Record):
         ),
     )
     language: LanguageCode = Field(default="en", description="ISO 639-1 language of the text.")
-    text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] | None = Field(
+    text_file: Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=255)] | None = Field(
         default=None,
         description="File name of the source text in the article corpus, against which quotes are checked.",
     )
@@ -498,7 +525,7 @@ class Deal(Record):
     title: Text = Field(description="Short descriptive title.")
     deal_type: DealType = Field(description="What kind of exchange the deal is.")
     summary: Text = Field(description="One or two sentences in the curator's words.")
-    value_amount: PositiveNumber | None = Field(
+    value_amount: Amount | None = Field(
         default=None, description="Headline value when a source states one, in value_currency units."
     )
     value_currency: CurrencyCode | None = Field(default=None, description="ISO 4217 currency of value_amount.")
@@ -606,7 +633,7 @@ class Claim(Record):
     )
     statement: Text = Field(description="The claim in the curator's words.")
     metric: Metric | None = Field(default=None, description="What a quantity measures; quantities only.")
-    value: PositiveNumber | None = Field(default=None, description="The number claimed; quantities only.")
+    value: Quantity | None = Field(default=None, description="The number claimed; quantities only.")
     unit: Unit | None = Field(  # type: ignore[valid-type]
         default=None,
         description="Unit of value; quantities only: an ISO 4217 currency code or a unit of codes/units.tsv.",

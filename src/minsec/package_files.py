@@ -7,16 +7,34 @@ version, or a git ref of the repository; :func:`resolve` tries them in that orde
 
 import io
 import json
+import os
 import subprocess
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from minsec import release_files
+from minsec.paths import PathError, read_regular, within
+from minsec.problems import one_line
 from minsec.versioning import is_version
 
 DESCRIPTOR = "datapackage.json"
+
+# What a package may make minsec read, wherever it comes from (a folder, a zip, git). A
+# real one is well under a megabyte; the caps stop a hostile file (a zip bomb, a 100,000-deep
+# descriptor) from taking the machine's memory, with a message instead of a MemoryError.
+#: Bytes of one file of a package, unpacked; the descriptor has its own, smaller cap.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DESCRIPTOR_BYTES = 8 * 1024 * 1024
+#: Bytes of all the files read from one package together.
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024
+#: Unpacked to packed size of a zip member over 1 MiB (CSV and JSON deflate 5 to 20 times).
+MAX_RATIO = 100
+MAX_ZIP_MEMBERS = 10_000
+#: Nesting of arrays and objects in a descriptor (a Data Package needs about 6).
+MAX_NESTING = 64
 
 
 class PackageNotFound(Exception):
@@ -39,11 +57,35 @@ class PackageFiles:
         return next(r for r in self.descriptor.get("resources", []) if r["name"] == name)
 
 
+def _check_json(value: object, where: str) -> None:
+    """Refuse nesting deeper than ``MAX_NESTING`` and text that is not valid Unicode (a lone
+    surrogate, which JSON can escape but no output can print)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise PackageNotFound(f"{where}: datapackage.json is nested over {MAX_NESTING} levels deep")
+        if isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PackageNotFound(f"{where}: datapackage.json holds text that is not valid Unicode") from None
+        elif isinstance(item, dict):
+            stack.extend((x, depth + 1) for pair in item.items() for x in pair)
+        elif isinstance(item, list):
+            stack.extend((x, depth + 1) for x in item)
+
+
 def _parse_descriptor(raw: bytes, where: str) -> dict:
+    if len(raw) > MAX_DESCRIPTOR_BYTES:
+        raise PackageNotFound(f"{where}: datapackage.json is over the {MAX_DESCRIPTOR_BYTES}-byte cap")
     try:
         descriptor = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PackageNotFound(f"{where}: not a readable datapackage.json ({error})") from None
+    except RecursionError:
+        raise PackageNotFound(f"{where}: datapackage.json is nested over {MAX_NESTING} levels deep") from None
+    _check_json(descriptor, where)
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise PackageNotFound(f"{where}: a datapackage.json needs a list of resources")
     for resource in descriptor["resources"]:
@@ -121,63 +163,151 @@ def _safe_path(resource: object, where: str) -> str:
 
 def _tables(descriptor: dict, read: Callable[[str], bytes | None], where: str) -> dict[str, bytes]:
     tables = {}
+    total = 0
     for resource in descriptor["resources"]:
         content = read(_safe_path(resource, where))
         if content is None:
             raise PackageNotFound(f"{where}: table {resource['name']!r} has no file {resource['path']}")
+        total += len(content)
+        if len(content) > MAX_FILE_BYTES or total > MAX_PACKAGE_BYTES:
+            raise PackageNotFound(f"{where}: {resource['path']} takes the package over minsec's size caps")
         tables[resource["name"]] = content
     return tables
 
 
 def from_folder(folder: Path, label: str | None = None) -> PackageFiles:
-    """The package whose ``datapackage.json`` is in ``folder``, tables beside it."""
+    """The package whose ``datapackage.json`` is in ``folder``, tables beside it (regular files
+    inside ``folder``, no links: see :mod:`minsec.paths`)."""
     label = label or str(folder)
-    descriptor = _parse_descriptor((folder / DESCRIPTOR).read_bytes(), label)
+
+    def capped(path: str, cap: int) -> bytes | None:
+        try:
+            if not os.path.lexists(within(folder, path)):
+                return None
+            return read_regular(folder, path, cap, "package file")
+        except PathError as error:
+            raise PackageNotFound(f"{label}: {error}") from None
+
+    raw = capped(DESCRIPTOR, MAX_DESCRIPTOR_BYTES)
+    if raw is None:
+        raise PackageNotFound(f"{label}: no {DESCRIPTOR} here")
+    descriptor = _parse_descriptor(raw, label)
 
     def read(path: str) -> bytes | None:
-        file = folder / path
-        return file.read_bytes() if file.is_file() else None
+        return capped(path, MAX_FILE_BYTES)
 
     return PackageFiles(label, descriptor, _tables(descriptor, read, label))
 
 
+class _Zip:
+    """A release zip read within the caps: every way a zip can be damaged, encrypted, packed
+    with an unknown method or built to explode becomes a :class:`PackageNotFound`."""
+
+    def __init__(self, data: bytes, label: str):
+        self.label = label
+        try:
+            self.archive = zipfile.ZipFile(io.BytesIO(data))
+            self.members = {info.filename: info for info in self.archive.infolist()}
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
+            raise PackageNotFound(f"{label}: not a zip file, or a damaged one") from None
+        if len(self.members) > MAX_ZIP_MEMBERS:
+            raise PackageNotFound(f"{label}: over {MAX_ZIP_MEMBERS} files; not a minsec release zip")
+
+    def read(self, name: str, cap: int | None = None) -> bytes:
+        cap = MAX_FILE_BYTES if cap is None else cap
+        info = self.members[name]
+        where = f"{self.label}: {one_line(name)}"
+        if info.flag_bits & 0x1:
+            raise PackageNotFound(f"{where}: is encrypted; a release zip is not")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise PackageNotFound(f"{where}: packed with compression method {info.compress_type}; use deflate")
+        if info.file_size > cap:
+            raise PackageNotFound(f"{where}: unpacks to {info.file_size} bytes, over minsec's cap of {cap}")
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise PackageNotFound(f"{where}: unpacks over {MAX_RATIO} times its packed size; refused as a zip bomb")
+        try:
+            with self.archive.open(info) as member:
+                content = member.read(cap + 1)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
+            raise PackageNotFound(f"{where}: damaged ({one_line(str(error))}); get the zip again") from None
+        if len(content) > cap:
+            raise PackageNotFound(f"{where}: unpacks to over minsec's cap of {cap} bytes")
+        return content
+
+    def close(self) -> None:
+        self.archive.close()
+
+
 def from_zip(data: bytes, label: str) -> PackageFiles:
     """The package inside a release zip: one top folder holding ``datapackage.json``."""
+    archive = _Zip(data, label)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise PackageNotFound(f"{label}: not a zip file") from None
-    with archive:
-        names = set(archive.namelist())
+        names = set(archive.members)
         found = sorted(n for n in names if n == DESCRIPTOR or n.endswith(f"/{DESCRIPTOR}"))
         if len(found) != 1 or found[0].count("/") > 1:
             raise PackageNotFound(f"{label}: expected one {DESCRIPTOR}, at the top of the zip or in its one top folder")
         prefix = found[0].removesuffix(DESCRIPTOR)
-        descriptor = _parse_descriptor(archive.read(found[0]), label)
+        descriptor = _parse_descriptor(archive.read(found[0], MAX_DESCRIPTOR_BYTES), label)
 
         def read(path: str) -> bytes | None:
             return archive.read(prefix + path) if prefix + path in names else None
 
         return PackageFiles(label, descriptor, _tables(descriptor, read, label))
+    finally:
+        archive.close()
+
+
+def zip_file_bytes(path: Path, label: str) -> bytes:
+    """The bytes of a zip file on disk, if it is under the package cap."""
+    if path.stat().st_size > MAX_PACKAGE_BYTES:
+        raise PackageNotFound(f"{label}: the zip is over minsec's cap of {MAX_PACKAGE_BYTES} bytes")
+    return path.read_bytes()
+
+
+def unzip(data: bytes, label: str) -> dict[str, bytes]:
+    """Every file of a zip, path to bytes, read within the caps."""
+    archive = _Zip(data, label)
+    try:
+        total, files = 0, {}
+        for name, info in archive.members.items():
+            if not info.is_dir():
+                files[name] = archive.read(name)
+                total += len(files[name])
+                if total > MAX_PACKAGE_BYTES:
+                    raise PackageNotFound(f"{label}: unpacks to over minsec's cap of {MAX_PACKAGE_BYTES} bytes")
+        return files
+    finally:
+        archive.close()
 
 
 def from_release(folder: Path) -> PackageFiles:
     """A ``releases/<version>/`` folder: the package in its zip."""
     version = folder.resolve().name
-    return from_zip((folder / release_files.zip_name(version)).read_bytes(), f"release {version}")
+    label = f"release {version}"
+    try:
+        data = read_regular(folder, release_files.zip_name(version), MAX_PACKAGE_BYTES, "release zip")
+    except PathError as error:
+        raise PackageNotFound(f"{label}: {error}") from None
+    return from_zip(data, label)
 
 
 def from_git(root: Path, ref: str, folder: str = "datapackage") -> PackageFiles | None:
     """The package committed at ``ref`` in the git repository at ``root``; None if ``ref`` is not a commit."""
 
     def show(path: str) -> bytes | None:
+        """The committed file, read no further than the file cap."""
+        command = ["git", "-C", str(root), "show", f"{ref}:./{folder}/{path}"]
         try:
-            result = subprocess.run(
-                ["git", "-C", str(root), "show", f"{ref}:./{folder}/{path}"], capture_output=True, timeout=60
-            )
+            with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as process:
+                assert process.stdout is not None
+                content = process.stdout.read(MAX_FILE_BYTES + 1)
+                if len(content) > MAX_FILE_BYTES:
+                    process.kill()
+                    raise PackageNotFound(f"git {ref}: {folder}/{path} is over minsec's cap of {MAX_FILE_BYTES} bytes")
+                code = process.wait(timeout=60)
         except (OSError, subprocess.SubprocessError):
             return None
-        return result.stdout if result.returncode == 0 else None
+        return content if code == 0 else None
 
     if ref.startswith("-"):
         return None
@@ -214,7 +344,7 @@ def resolve(spec: str, root: Path) -> PackageFiles:
     if path.is_file() and path.name.endswith(".json"):
         return from_release(path.parent) if _is_release(path.parent) else from_folder(path.parent, spec)
     if path.is_file() and path.name.endswith(".zip"):
-        return from_zip(path.read_bytes(), spec)
+        return from_zip(zip_file_bytes(path, spec), spec)
     if path.is_dir() and _is_release(path):
         return from_release(path)
     releases = release_files.available(root)

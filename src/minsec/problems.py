@@ -1,16 +1,51 @@
 """A problem found in the data, worded for the contributor who has to fix it."""
 
+import json
 import unicodedata
 from dataclasses import asdict, dataclass
 
+#: Character categories never shown raw: controls, invisible format characters (bidi
+#: overrides and isolates, zero-width ones), surrogates (a file name's undecodable bytes),
+#: private-use characters, line and paragraph separators.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
+
+
+def is_unsafe(char: str) -> bool:
+    """A character that could hide or reorder text on a terminal, or is not text at all."""
+    point = ord(char)
+    noncharacter = 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+    return noncharacter or unicodedata.category(char) in UNSAFE_CATEGORIES
+
+
+def _escape(char: str) -> str:
+    point = ord(char)
+    if char.isascii():
+        return repr(char)[1:-1]
+    return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
 
 def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters escaped, so that a file name,
-    field name or value quoted from a hostile file cannot start a line of the report."""
-    return "".join(
-        (repr(c)[1:-1] if c.isascii() else f"\\u{ord(c):04x}") if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
-        for c in text
-    )
+    """``text`` with line breaks, control and invisible characters escaped, so that a file
+    name, field name or value quoted from a hostile file cannot start a line of the report,
+    reorder it (Trojan Source) or hold bytes that are not UTF-8."""
+    if text.isprintable():  # no control, format, surrogate, private-use or unassigned character
+        return text
+    return "".join(_escape(c) if is_unsafe(c) else c for c in text)
+
+
+def safe_json(data: object, **options: object) -> str:
+    """``json.dumps`` with every unsafe character written as a JSON escape: the same value for
+    a JSON reader, and plain text for a terminal."""
+
+    def escape(char: str) -> str:
+        encoded = char.encode("utf-16-be", "surrogatepass")
+        return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
+
+    text = json.dumps(data, ensure_ascii=False, **options)  # type: ignore[arg-type]
+    if text.replace("\n", "").isprintable():
+        return text
+    # json.dumps escapes control characters inside strings itself; the raw ones are its indent
+    return "".join(escape(c) if is_unsafe(c) and c != "\n" else c for c in text)
 
 
 @dataclass(frozen=True, order=True)

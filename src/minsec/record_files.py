@@ -21,6 +21,7 @@ from minsec.models import (
     WIKIDATA_PATTERN,
     Record,
 )
+from minsec.paths import PathError, within
 from minsec.problems import Problem, with_article
 from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
@@ -131,6 +132,8 @@ def _message(model: type[Record], error: dict) -> str:
         return f"{str(given)[:80]!r} {PATTERN_HINTS[context['pattern']]}"
     if kind in ("string_too_long", "too_long") and isinstance(given, str):
         return f"is {len(given)} characters long, over the limit of {context['max_length']}; shorten it"
+    if kind == "greater_than_equal":
+        return f"must be at least {context['ge']:g}, not {given!r}; check the number and its unit"
     if kind in ("greater_than", "less_than"):
         bound = "greater than" if kind == "greater_than" else "less than"
         return f"must be {bound} {context.get('gt', context.get('lt')):g}, not {given!r}"
@@ -181,6 +184,18 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
 def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     """Read and validate one record file below ``root/records``."""
     path = file.relative_to(root).as_posix()
+    try:
+        within(root, path)
+    except PathError:
+        return [
+            Problem(
+                path,
+                1,
+                "",
+                "is a symbolic link or lies in a linked folder; record files must be regular files, "
+                "so copy the content in",
+            )
+        ]
     folder = file.parent.name
     model = MODEL_BY_FOLDER.get(folder)
     if model is None or file.parent.parent != root / "records":
@@ -212,7 +227,7 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
 
 def record_files(root: Path) -> list[Path]:
     """Every file or link under ``root/records`` (hidden files aside), sorted."""
-    base = root / "records"
+    base = within(root, "records")
     return sorted(
         p
         for p in base.rglob("*")

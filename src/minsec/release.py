@@ -15,7 +15,8 @@ from minsec import release_files
 from minsec.changelog import first_section, section
 from minsec.diff import diff
 from minsec.export import package_tree, release_artifacts, unzip_tree, write_artifacts
-from minsec.package_files import DESCRIPTOR, PackageFiles, from_folder, from_release
+from minsec.package_files import DESCRIPTOR, MAX_PACKAGE_BYTES, PackageFiles, from_folder, from_release
+from minsec.paths import read_regular, within
 from minsec.versioning import Bump, Version, bump_between
 
 VERSION_FILE = "src/minsec/_version.py"
@@ -36,7 +37,7 @@ class Current:
 
 def current(root: Path) -> Current:
     """The version and release date in ``root``'s ``_version.py`` (this package's, if it has none)."""
-    path = root / VERSION_FILE
+    path = within(root, VERSION_FILE)
     if not path.is_file():
         from minsec._version import RELEASE_DATE, __version__
 
@@ -49,7 +50,7 @@ def current(root: Path) -> Current:
 
 
 def current_package(root: Path) -> PackageFiles:
-    folder = root / "datapackage"
+    folder = within(root, "datapackage")
     if not (folder / DESCRIPTOR).is_file():
         raise FileNotFoundError(f"{folder}: no {DESCRIPTOR}; run `minsec build` first")
     return from_folder(folder, "datapackage/")
@@ -81,17 +82,17 @@ def verify_release(folder: Path) -> list[str]:
     """What is wrong with a kept release: its zip against SHA256SUMS, its descriptor copy, its tables."""
     version = folder.name
     name = release_files.zip_name(version)
-    archive = (folder / name).read_bytes()
+    archive = read_regular(folder, name, MAX_PACKAGE_BYTES, "release zip")
     where = f"{release_files.FOLDER}/{version}"
     problems = []
-    sums = folder / release_files.SUMS
+    sums = within(folder, release_files.SUMS)
     expected = f"{hashlib.sha256(archive).hexdigest()}  {name}"
     if not sums.is_file() or expected not in sums.read_text(encoding="utf-8").splitlines():
         problems.append(f"{where}: {name} does not match {release_files.SUMS}")
     package = from_release(folder)
     if package.version != version:
         problems.append(f"{where}: the zip holds version {package.version}")
-    copy = folder / DESCRIPTOR
+    copy = within(folder, DESCRIPTOR)
     if not copy.is_file() or copy.read_bytes() != unzip_tree(archive).get(DESCRIPTOR):
         problems.append(f"{where}: {DESCRIPTOR} differs from the one in {name}")
     return problems + hash_problems(package)
@@ -109,15 +110,15 @@ def snapshot(root: Path, force: bool = False) -> str:
     problems = hash_problems(package)
     if problems:
         raise ReleaseError("\n".join([*problems, "datapackage/ is not a whole build: run `minsec build` first"]))
-    artifacts = release_artifacts(root / "datapackage")
-    artifacts[DESCRIPTOR] = (root / "datapackage" / DESCRIPTOR).read_bytes()
-    target = root / release_files.FOLDER / version
+    artifacts = release_artifacts(within(root, "datapackage"))
+    artifacts[DESCRIPTOR] = unzip_tree(artifacts[release_files.zip_name(version)])[DESCRIPTOR]
+    target = within(root, f"{release_files.FOLDER}/{version}")
     where = f"{release_files.FOLDER}/{version}"
     zip_name = release_files.zip_name(version)
     if (target / zip_name).is_file():
-        same = unzip_tree((target / zip_name).read_bytes()) == unzip_tree(artifacts[zip_name]) and (
-            (target / DESCRIPTOR).is_file() and (target / DESCRIPTOR).read_bytes() == artifacts[DESCRIPTOR]
-        )
+        same = unzip_tree(read_regular(target, zip_name, MAX_PACKAGE_BYTES, "release zip")) == unzip_tree(
+            artifacts[zip_name]
+        ) and ((target / DESCRIPTOR).is_file() and (target / DESCRIPTOR).read_bytes() == artifacts[DESCRIPTOR])
         if same and not verify_release(target):
             return f"{where} already holds this build; nothing written"
         if not same and not force:
@@ -142,8 +143,8 @@ class CheckReport:
 
 def _other_files_changed(root: Path, release: Path) -> list[str]:
     """Files of ``datapackage/`` (the nested JSON, say) that differ from the release's, tables aside."""
-    kept = unzip_tree((release / release_files.zip_name(release.name)).read_bytes())
-    now = package_tree(root / "datapackage")
+    kept = unzip_tree(read_regular(release, release_files.zip_name(release.name), MAX_PACKAGE_BYTES, "release zip"))
+    now = package_tree(within(root, "datapackage"))
     return sorted(p for p in set(kept) | set(now) if kept.get(p) != now.get(p) and not p.startswith("data/"))
 
 
@@ -200,7 +201,7 @@ def check(root: Path) -> CheckReport:
             report.problems.append(f"version {text} is lower than the latest release {latest}")
         else:
             _compare(report, version, latest, package, root)
-    changelog = root / "CHANGELOG.md"
+    changelog = within(root, "CHANGELOG.md")
     heading = f"## [{text}]"
     if not changelog.is_file() or not any(
         line.startswith(heading) for line in changelog.read_text(encoding="utf-8").splitlines()

@@ -4,8 +4,10 @@ The set-level checks are a list of rules, each a small function from the loaded 
 to problems, so that a reader can see every rule at a glance and add one in one place.
 """
 
+import datetime as dt
 import difflib
 import hashlib
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -13,8 +15,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from minsec.dates import parse_partial_date
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
 from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
+from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
 from minsec.vocabularies import ActorKind, DerivedDealStatus
@@ -289,6 +293,88 @@ def rule_events_list_the_states_of_their_people(
             )
 
 
+def rule_affiliations_acyclic(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """An actor acts for someone else: not for itself, and not round a circle of actors."""
+    actors = {r.record.id: r for r in records if isinstance(r.record, Actor)}
+    for actor_id, loaded in actors.items():
+        chain = [actor_id]
+        current = loaded.record.affiliation_id  # type: ignore[attr-defined]
+        while current in actors and current not in chain:
+            chain.append(current)
+            current = actors[current].record.affiliation_id  # type: ignore[attr-defined]
+        if current != actor_id:
+            continue
+        message = (
+            "is the actor itself; name the organisation, state or person it acts for, or remove it"
+            if len(chain) == 1
+            else f"goes round in a circle ({' -> '.join([*chain, actor_id])}); one of them acts for "
+            "someone outside the circle, or for no one: fix or remove one affiliation_id"
+        )
+        yield Problem(loaded.path, loaded.line_of("affiliation_id"), "affiliation_id", message)
+
+
+def rule_terms_between_parties(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """A term flows from a party of the deal to another actor."""
+    for loaded in records:
+        deal = loaded.record
+        if not isinstance(deal, Deal):
+            continue
+        parties = {party.actor_id for party in deal.parties}
+        for number, term in enumerate(deal.terms):
+            if term.provider_id == term.recipient_id:
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("terms", number, "recipient_id"),
+                    f"terms[{number}].recipient_id",
+                    f"is the provider too ({term.provider_id!r}); a term flows from one actor to another",
+                )
+            if term.provider_id not in parties:
+                yield Problem(
+                    loaded.path,
+                    loaded.line_of("terms", number, "provider_id"),
+                    f"terms[{number}].provider_id",
+                    f"{term.provider_id!r} is not a party of this deal; add it to parties or name a party",
+                )
+
+
+#: Dates before this are implausible for the dataset unless a note explains them.
+EARLIEST_PLAUSIBLE = dt.date(1800, 1, 1)
+
+
+def today() -> dt.date:
+    """The day validation runs (UTC), or $SOURCE_DATE_EPOCH's for a reproducible check."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch.isdigit() else dt.datetime.now(dt.UTC)
+    return when.date()
+
+
+def rule_dates_plausible(records: Sequence[LoadedRecord], unloaded: frozenset[str]) -> Iterator[Problem]:
+    """A date after today, or before 1800, is a typo unless the record's note explains it
+    (a scheduled event, a forecast, a historical treaty)."""
+    now = today()
+    for loaded in records:
+        record = loaded.record
+        if getattr(record, "note", None):
+            continue
+        for name in record.date_fields:
+            value = getattr(record, name)
+            if value is None:
+                continue
+            first_day = parse_partial_date(value)[0]
+            if first_day > now:
+                why = f"is after today ({now.isoformat()})"
+            elif first_day < EARLIEST_PLAUSIBLE:
+                why = f"is before {EARLIEST_PLAUSIBLE.year}"
+            else:
+                continue
+            yield Problem(
+                loaded.path,
+                loaded.line_of(name),
+                name,
+                f"{value} {why}; fix it, or if the sources date it so, explain in note",
+            )
+
+
 #: The checks of the set as a whole, run in this order.
 SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Problem]], ...] = (
     rule_unique_ids,
@@ -298,6 +384,9 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
     rule_one_source_does_not_contradict_itself,
     rule_no_likely_duplicates,
     rule_events_list_the_states_of_their_people,
+    rule_affiliations_acyclic,
+    rule_terms_between_parties,
+    rule_dates_plausible,
 )
 
 
@@ -305,10 +394,15 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
+#: A source text is an article, not a book: a bigger file is a mistake (or an attack on memory).
+MAX_TEXT_BYTES = 8 * 1024 * 1024
+
+
 def find_text(corpus: Sequence[Path], name: str) -> Path | None:
+    """The corpus file ``name`` (first folder that has it), checked against links by ``within``."""
     for folder in corpus:
-        candidate = folder / name
-        if candidate.is_file():
+        candidate = within(folder, name)
+        if os.path.lexists(candidate):
             return candidate
     return None
 
@@ -320,7 +414,13 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
         source = loaded.record
         if not isinstance(source, Source):
             continue
-        path = find_text(corpus, source.text_file) if source.text_file else None
+        try:
+            path = find_text(corpus, source.text_file) if source.text_file else None
+            raw = read_regular(path.parent, path.name, MAX_TEXT_BYTES, "source text") if path else b""
+        except (PathError, OSError) as error:
+            reason = str(error) if isinstance(error, PathError) else f"{error.filename}: {error.strerror}"
+            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file", f"cannot use the text: {reason}")
+            continue
         if path is None:
             what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
             yield Problem(
@@ -330,7 +430,6 @@ def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> I
                 f"{what}, so quotes citing it cannot be verified; add the text to the corpus",
             )
             continue
-        raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
         if digest != source.text_sha256:
             yield Problem(

@@ -37,7 +37,7 @@ class Version(NamedTuple):
 
     @classmethod
     def parse(cls, text: str) -> "Version":
-        match = _PATTERN.match(text.strip())
+        match = _PATTERN.fullmatch(text.strip())
         if not match:
             raise ValueError(f"{text!r} is not a version of the form MAJOR.MINOR.PATCH (e.g. 0.1.0)")
         return cls(*(int(part) for part in match.groups()))
@@ -59,7 +59,7 @@ class Version(NamedTuple):
 
 
 def is_version(text: str) -> bool:
-    return bool(_PATTERN.match(text.strip()))
+    return bool(_PATTERN.fullmatch(text.strip()))
 
 
 def bump_between(old: Version, new: Version) -> Bump:
