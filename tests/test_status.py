@@ -183,3 +183,9 @@ def test_real_status_reports_follow_the_rules() -> None:
         ("progress-center-algeria-rare-metals-2025", "negotiating", True),
         ("presstv-us-drc-rare-earths", "collapsed", True),
     }
+
+
+def test_an_expected_event_cannot_set_a_status() -> None:
+    """A signing the source only expects must not make the deal signed (nor as of a future date)."""
+    with pytest.raises(ValidationError, match="reporting: expected says the event has not happened"):
+        event("future-signing", "signed", date="2099-01", reporting="expected")

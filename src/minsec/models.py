@@ -607,6 +607,11 @@ class Event(Record):
     def _status_needs_deal(self) -> Self:
         if self.deal_status is not None and self.deal_id is None:
             raise ValueError("deal_status needs deal_id: name the deal whose state this event changes")
+        if self.deal_status is not None and self.reporting is Reporting.expected:
+            raise ValueError(
+                "deal_status is the state a deal reached, but reporting: expected says the event has not "
+                "happened; remove deal_status (record the state the sources say the deal is in now)"
+            )
         _unique([a.actor_id for a in self.actors], "actor")
         return self
 
