@@ -177,7 +177,14 @@ def test_interrupted_swap_is_recovered(built, run_cli) -> None:
     code, out, err = run_cli("build", "--root", root)
     assert code == 0, out + err
     assert generated(root) == before
-    assert sorted(p.name for p in root.iterdir()) == ["CODEBOOK.md", "README.md", "datapackage", "records", "schemas"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".zenodo.json",
+        "CODEBOOK.md",
+        "README.md",
+        "datapackage",
+        "records",
+        "schemas",
+    ]
 
 
 def test_interrupted_swap_without_backup_rebuilds(built, run_cli) -> None:

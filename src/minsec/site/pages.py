@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from minsec import descriptor
 from minsec._version import RELEASE_DATE, __version__
@@ -223,8 +223,9 @@ class Site:
     def record_page(self, table: Table, row: Row) -> bytes:
         root = "../"
         record_id = str(row["id"])
+        own = ("id", label_column(table))  # named in the heading; no link to the page itself
         facts = [
-            (c, cell(table, c, row, self.links, root))
+            (c, escape(str(row[c.name])) if c.name in own else cell(table, c, row, self.links, root))
             for c in table.columns
             if c.name not in (*_precision_columns(table), "withdrawn") and row.get(c.name) not in (None, "")
         ]
