@@ -183,6 +183,31 @@ def test_datasette_metadata_describes_every_table_and_its_canned_queries_run(
     assert queries == datasette.canned_queries()
 
 
+def test_datasette_serves_the_database_with_its_metadata(download: Path) -> None:
+    import asyncio
+
+    from datasette.app import Datasette
+
+    metadata = json.loads((download / "metadata.json").read_text(encoding="utf-8"))
+
+    async def fetch(*paths: str) -> list:  # type: ignore[type-arg]
+        app = Datasette([str(download / "minsec.sqlite")], metadata=metadata)
+        return [await app.client.get(path) for path in paths]
+
+    deal = "usa-ukr-minerals-agreement-2025"
+    terms, events, page = asyncio.run(
+        fetch(
+            "/minsec/deals-with-who-gives-what.json?_shape=array",
+            f"/minsec/events-of-a-deal-with-quotes.json?_shape=array&deal_id={deal}",
+            "/minsec/deal_terms",
+        )
+    )
+    assert terms.status_code == events.status_code == page.status_code == 200
+    assert len(terms.json()) == len(csv_rows(download / "data" / "deal_terms.csv"))
+    assert events.json() and all(row["quote"] for row in events.json())
+    assert "The quid pro quo" in page.text  # the table's description
+
+
 def test_croissant_is_valid_for_mlcroissant_and_reads_every_row(download: Path, tmp_path: Path) -> None:
     mlc = pytest.importorskip("mlcroissant")
     metadata = json.loads((download / "croissant.json").read_text(encoding="utf-8"))
@@ -237,6 +262,15 @@ def test_zenodo_json_is_generated_from_the_descriptor(repo_root: Path) -> None:
     assert zenodo["version"] == descriptor["version"] == minsec.__version__
     assert zenodo["upload_type"] == "dataset" and zenodo["license"] == "cc-by-4.0"
     assert zenodo["keywords"] == descriptor["keywords"] and zenodo["title"] == descriptor["title"]
+
+
+def test_build_check_finds_a_stale_zenodo_json(mini_repo, run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("build", "--root", mini_repo.root)[0] == 0
+    zenodo = mini_repo.root / ".zenodo.json"
+    assert json.loads(zenodo.read_text(encoding="utf-8"))["version"] == minsec.__version__
+    zenodo.write_text(zenodo.read_text(encoding="utf-8").replace(minsec.__version__, "9.9.9"), encoding="utf-8")
+    code, out, _ = run_cli("build", "--check", "--root", mini_repo.root)
+    assert code == 1 and "changed: .zenodo.json" in out
 
 
 BLOCK_HEAVY = """

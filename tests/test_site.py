@@ -99,6 +99,16 @@ def test_quotes_link_to_the_source_and_its_archive(mini_repo, tmp_path: Path, ru
     assert "Latest release" not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")  # none kept yet
 
 
+def test_actor_and_commodity_pages_list_their_deals_and_events(site: Path) -> None:
+    actor = (site / "actors" / "usa.html").read_text(encoding="utf-8")
+    for heading in ("Deals it is party to", "Events it took part in"):
+        assert f">{heading}</h2>" in actor, heading
+    commodity = (site / "commodities" / "rare-earth-elements.html").read_text(encoding="utf-8")
+    for heading in ("Deals that concern it", "Events of those deals"):
+        assert f">{heading}</h2>" in commodity, heading
+    assert 'href="../events/usa-cod-rare-earths-talks.html"' in commodity  # an event of a deal naming it
+
+
 def test_home_page_counts_timeline_release_and_downloads(site: Path) -> None:
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "Deals by status" in page and "Deals by deal type" in page

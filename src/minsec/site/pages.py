@@ -77,9 +77,23 @@ class QuoteGroup:
     quotes: list[Quote]
 
 
-def _sections_order() -> dict[str, list[tuple[str, str]]]:
+@dataclass(frozen=True)
+class SectionSpec:
+    """A section of ``sections.toml``: its heading, and the table it reaches the record through, if any."""
+
+    heading: str
+    through: str | None = None
+
+
+def _sections_order() -> dict[str, dict[str, SectionSpec]]:
     text = resources.files("minsec.site").joinpath("sections.toml").read_text(encoding="utf-8")
-    return {page: list(headings.items()) for page, headings in tomllib.loads(text).items()}
+    return {
+        page: {
+            key: SectionSpec(spec) if isinstance(spec, str) else SectionSpec(spec["heading"], spec.get("through"))
+            for key, spec in headings.items()
+        }
+        for page, headings in tomllib.loads(text).items()
+    }
 
 
 def environment() -> jinja2.Environment:
@@ -152,15 +166,36 @@ class Site:
             out.append(cells)
         return Grid(headers, out)
 
+    def _through(self, table: Table, record_id: str, through: str) -> set[str]:
+        """Values of ``through`` ("table.column") in the rows of that table that refer to the record."""
+        name, column = through.split(".", 1)
+        other = next((t for t in self.tables if t.name == name), None)
+        if other is None:
+            return set()
+        links = [c.name for c in other.columns if c.foreign_key == table.name]
+        return {str(r[column]) for r in self.rows[name] if any(r.get(c) == record_id for c in links) and r.get(column)}
+
     def related(self, table: Table, record_id: str, root: str) -> tuple[list[Section], list[tuple[Table, Row]]]:
         """The sections of a record page, and the records they list (for their quotes)."""
         found = {f"{u.name}.{c.name}": (u, c) for u in self.tables for c in u.columns if c.foreign_key == table.name}
-        named = dict(self.sections_order.get(table.name, []))
+        named = self.sections_order.get(table.name, {})
+        for key, spec in named.items():
+            name, _, column_name = key.partition(".")
+            other = next((t for t in self.tables if t.name == name), None)
+            if spec.through and other is not None and column_name in {c.name for c in other.columns}:
+                found[key] = (other, other.column(column_name))
         keys = [k for k in named if k in found] + [k for k in found if k not in named]
         sections, listed = [], []
         for key in keys:
             other, column = found[key]
-            rows = [r for r in self.rows[other.name] if r.get(column.name) == record_id]
+            spec = named.get(key)
+            if spec and spec.through:
+                wanted = self._through(table, record_id, spec.through)
+                rows = [r for r in self.rows[other.name] if str(r.get(column.name)) in wanted]
+                hide = [*HIDDEN_IN_SECTIONS, *_precision_columns(other)]
+            else:
+                rows = [r for r in self.rows[other.name] if r.get(column.name) == record_id]
+                hide = [column.name, *HIDDEN_IN_SECTIONS, *_precision_columns(other)]
             if not rows:
                 continue
             expand = None
@@ -169,11 +204,10 @@ class Site:
                 target = other.column(rest[0]).foreign_key
                 if target in self.record_tables:
                     expand = (rest[0], self.record_tables[target])
-            hide = [column.name, *HIDDEN_IN_SECTIONS, *_precision_columns(other)]
             grid = self.grid(other, rows, root, hide=hide, expand=expand, drop_empty=True)
-            heading = named.get(key) or other.name.replace("_", " ").capitalize()
+            heading = spec.heading if spec else other.name.replace("_", " ").capitalize()
             sections.append(Section(key.replace(".", "-"), heading, other.description, grid))
-            if other.name in self.record_tables and other.name != table.name:
+            if other.name in self.record_tables and other.name != table.name and not (spec and spec.through):
                 listed += [(other, r) for r in rows]
         return sections, listed
 
