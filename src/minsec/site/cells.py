@@ -50,8 +50,11 @@ def link(href: str | None, text: str, title: str | None = None) -> Markup:
     return Markup('<a href="{}"{}>{}</a>').format(href, title_attribute, text)
 
 
-def cell(table: Table, column: Column, row: Row, links: Links, root: str) -> Markup:
-    """The content of ``row``'s ``column`` cell on a page ``root`` away from the site's root."""
+def cell(table: Table, column: Column, row: Row, links: Links, root: str, link_label: bool = True) -> Markup:
+    """The content of ``row``'s ``column`` cell on a page ``root`` away from the site's root.
+
+    A record's id links to its page, and so does its name (or title) when ``link_label``.
+    """
     value = row.get(column.name)
     if value in (None, ""):
         return Markup("")
@@ -65,7 +68,8 @@ def cell(table: Table, column: Column, row: Row, links: Links, root: str) -> Mar
         label = links.label(target, text)
         shown = label if len(label) <= LONG_TEXT else text
         return link(links.href(target, text, root), shown, title=text if shown != text else None)
-    if column.name in ("id", label_column(table)) and table.name in links.tables and row.get("id"):
+    linked = ("id", label_column(table)) if link_label else ("id",)
+    if column.name in linked and table.name in links.tables and row.get("id"):
         return link(links.href(table.name, str(row["id"]), root), text)
     if column.name.endswith("url") and text.startswith(("http://", "https://")):
         return link(text, text)

@@ -157,9 +157,10 @@ class Site:
             other = expand[1]
             extra = [c for c in _key_columns(other) if c.name not in {x.name for x in columns}]
         headers = [Header(c.name, c.description, c.type in ("number", "integer")) for c in columns + extra]
+        link_label = "id" not in {c.name for c in columns}  # one link per row to the record's page
         out = []
         for row in rows:
-            cells = [Cell(cell(table, c, row, self.links, root), sort_key(c, row)) for c in columns]
+            cells = [Cell(cell(table, c, row, self.links, root, link_label), sort_key(c, row)) for c in columns]
             if expand:
                 target = self.links.records[expand[1].name].get(str(row.get(expand[0])), {})
                 cells += [Cell(cell(expand[1], c, target, self.links, root), sort_key(c, target)) for c in extra]
