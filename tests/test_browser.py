@@ -66,7 +66,13 @@ def test_home_and_deal_pages_in_chromium(browser_path: str, site: Path, shots: P
 
             page.open((site / "deals" / f"{DEAL}.html").as_uri())
             text = str(page.evaluate("document.body.innerText"))
-            for expected in ("Who gives what to whom", "Parties", "Commodities", "Evidence: the quotes"):
+            for expected in (
+                "Status history",
+                "Who gives what to whom",
+                "Parties",
+                "Commodities",
+                "Evidence: the quotes",
+            ):
                 assert expected in text, expected
             assert page.evaluate("document.querySelectorAll('blockquote').length") > 0  # type: ignore[operator]
             assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (

@@ -175,7 +175,7 @@ def test_datasette_metadata_describes_every_table_and_its_canned_queries_run(
     queries = database["queries"]
     titles = {q["title"] for q in queries.values()}
     assert {"Deals with who gives what", "Events of a deal with quotes"} <= titles
-    deal = db.execute("SELECT deal_id FROM events WHERE deal_id IS NOT NULL LIMIT 1").fetchone()[0]
+    deal = db.execute("SELECT deal_id FROM events WHERE deal_id IS NOT NULL ORDER BY deal_id LIMIT 1").fetchone()[0]
     record = db.execute("SELECT record_id FROM citations LIMIT 1").fetchone()[0]
     for name, query in queries.items():
         params = {p: {"deal_id": deal, "record_id": record}[p] for p in re.findall(r":(\w+)", query["sql"])}
@@ -247,6 +247,8 @@ def test_jsonld_in_the_home_page(site: Path) -> None:
     for key in ("name", "description", "license", "creator", "keywords", "temporalCoverage", "variableMeasured"):
         assert data[key], key
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}/\d{4}-\d{2}-\d{2}", data["temporalCoverage"])
+    descriptor = json.loads((site / "download" / "datapackage.json").read_text(encoding="utf-8"))
+    assert data["temporalCoverage"].endswith(f"/{descriptor['coverage_end']}")
     names = {v["name"] for v in data["variableMeasured"]}
     assert {f"{t.name}.{c.name}" for t in tables() for c in t.columns} == names
     for item in data["distribution"]:

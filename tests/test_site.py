@@ -82,9 +82,11 @@ def test_every_link_inside_the_site_resolves_and_nothing_loads_from_elsewhere(si
 
 def test_deal_page_has_parties_terms_commodities_events_and_quotes(site: Path) -> None:
     page = (site / "deals" / "usa-ukr-minerals-agreement-2025.html").read_text(encoding="utf-8")
-    for heading in ("Who gives what to whom", "Parties", "Commodities", "Events", "Evidence: the quotes"):
+    headings = ("Status history", "Who gives what to whom", "Quotes behind the terms", "Parties", "Commodities")
+    for heading in (*headings, "Events", "Evidence: the quotes"):
         assert f">{heading}</h2>" in page, heading
     assert "usgs_critical_2022" in page  # the commodities' critical-list flags
+    assert ">timing</th>" in page  # the terms' timing
     assert re.search(r"<blockquote><p>[^<]+</p></blockquote>", page)
     assert 'href="../sources/presstv-us-drc-rare-earths.html"' in page
 

@@ -2,7 +2,7 @@
 
 Name, description, licence, keywords and creator come from the Data Package descriptor's
 constants, the variables from the table definitions, the temporal coverage from the
-events' dates, and one ``DataDownload`` per published file.
+events' dates and the descriptor's ``coverage_end``, and one ``DataDownload`` per published file.
 """
 
 from collections.abc import Mapping, Sequence
@@ -32,10 +32,14 @@ def creator() -> dict:
     return {"@type": "Organization", "name": "minsec contributors"}
 
 
-def temporal_coverage(rows: Mapping[str, list[Row]]) -> str | None:
-    """ISO 8601 interval from the first to the last day the events cover."""
+def temporal_coverage(rows: Mapping[str, list[Row]], coverage_end: str | None = None) -> str | None:
+    """ISO 8601 interval from the first day the events cover to ``coverage_end`` (the latest date
+    any source supports, from ``datapackage.json``), or to the last day the events cover."""
     span = coverage(rows.get("events", []))
-    return f"{span[0].isoformat()}/{span[1].isoformat()}" if span else None
+    if span is None:
+        return None
+    end = coverage_end or span[1].isoformat()
+    return f"{span[0].isoformat()}/{end}"
 
 
 def dataset_jsonld(
@@ -43,6 +47,7 @@ def dataset_jsonld(
     rows: Mapping[str, list[Row]],
     downloads: Sequence[Download],
     base_url: str | None = None,
+    coverage_end: str | None = None,
 ) -> dict:
     """The schema.org Dataset; file URLs are relative to the site root unless ``base_url`` is given."""
     out: dict = {
@@ -60,7 +65,7 @@ def dataset_jsonld(
     }
     if base_url:
         out["url"] = base_url
-    span = temporal_coverage(rows)
+    span = temporal_coverage(rows, coverage_end)
     if span:
         out["temporalCoverage"] = span
     out["variableMeasured"] = [

@@ -123,12 +123,14 @@ class Site:
         release: Release | None,
         download_sizes: Mapping[str, int],
         base_url: str | None = None,
+        coverage_end: str | None = None,
     ) -> None:
         self.tables = all_tables
         self.rows = rows
         self.release = release
         self.download_sizes = download_sizes
         self.base_url = base_url
+        self.coverage_end = coverage_end
         self.record_tables = record_tables(all_tables)
         self.links = Links({n: by_id(rows[n]) for n in self.record_tables}, self.record_tables)
         self.sections_order = _sections_order()
@@ -321,6 +323,7 @@ class Site:
             self.rows,
             [type(d)(f"{FOLDER}/{d.path}", d.encoding_format, d.description) for d in distribution],
             self.base_url,
+            self.coverage_end,
         )
         return self.page(
             "home.html",
@@ -336,7 +339,7 @@ class Site:
             deal_grid=deal_grid,
             release=self.release,
             release_date=RELEASE_DATE,
-            coverage=temporal_coverage(self.rows),
+            coverage=temporal_coverage(self.rows, self.coverage_end),
             files=files,
             folder=FOLDER,
             cite=cite_as(),

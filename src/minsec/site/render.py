@@ -5,6 +5,7 @@ then the pages), so a failed build writes nothing; ``write_site`` puts the files
 temporary folder beside the target and renames it into place.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -48,7 +49,9 @@ def site_files(root: Path, dataset: Dataset, base_url: str | None = None) -> dic
     rows = all_rows(dataset)
     package = {k.removeprefix("datapackage/"): v for k, v in render(dataset).items() if k.startswith("datapackage/")}
     downloads = download_files(all_tables, rows, package, base_url)
-    site = Site(all_tables, rows, latest_release(root), {k: len(v) for k, v in downloads.items()}, base_url)
+    coverage_end = json.loads(package["datapackage.json"]).get("coverage_end")
+    sizes = {k: len(v) for k, v in downloads.items()}
+    site = Site(all_tables, rows, latest_release(root), sizes, base_url, coverage_end)
     files = {f"{FOLDER}/{k}": v for k, v in downloads.items()}
     files.update(site.files())
     files[MARKER] = f"minsec {__version__} site; `minsec site` replaces this folder whole\n".encode()
