@@ -143,3 +143,22 @@ def test_site_without_the_publish_extra_says_what_to_install(
     assert code == 2
     assert "minsec[publish]" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_changelog_section_becomes_safe_html() -> None:
+    from minsec.site.changes import release_notes
+
+    changelog = (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2027-01-02\n\n**Why.** Two lines\nof prose.\n"
+        "- `deals.x` added, see [the codebook](CODEBOOK.md)\n  and more; [bad](javascript:alert) <b>\n\n"
+        "### Added\n- Table y added.\n\n## [1.0.0] - 2026-01-01\n\n### Added\n- Old.\n"
+    )
+    release = release_notes(changelog, "1.1.0")
+    assert release.date == "2027-01-02"
+    assert str(release.summary) == (
+        "<p><strong>Why.</strong> Two lines of prose.</p>\n"
+        '<ul><li><code>deals.x</code> added, see <a href="CODEBOOK.md">the codebook</a>'
+        " and more; bad &lt;b&gt;</li></ul>"
+    )
+    assert str(release.details) == "<h4>Added</h4>\n<ul><li>Table y added.</li></ul>"
+    assert "Old" not in str(release.details)

@@ -12,19 +12,24 @@ from markupsafe import Markup, escape
 
 _HEADING = re.compile(r"^## \[(?P<version>[^\]]+)\](?: - (?P<date>\S+))?")
 _CODE = re.compile(r"`([^`]+)`")
+_BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 
 
 @dataclass(frozen=True)
 class Release:
+    """A release's changelog section: its prose (before the first ``###``) and the detailed lists."""
+
     version: str
     date: str | None
-    changes: Markup
+    summary: Markup
+    details: Markup
 
 
 def _inline(text: str) -> str:
     out = str(escape(text))
     out = _CODE.sub(r"<code>\1</code>", out)
+    out = _BOLD.sub(r"<strong>\1</strong>", out)
 
     def link(match: re.Match[str]) -> str:
         target = match.group(2)
@@ -39,26 +44,33 @@ def to_html(markdown: str) -> Markup:
     """HTML for a changelog section's body."""
     html: list[str] = []
     items: list[str] = []
+    paragraph: list[str] = []
 
-    def close_list() -> None:
+    def close() -> None:
         if items:
             html.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
             items.clear()
+        if paragraph:
+            html.append(f"<p>{_inline(' '.join(paragraph))}</p>")
+            paragraph.clear()
 
     for line in markdown.splitlines():
         if line.startswith("### "):
-            close_list()
+            close()
             html.append(f"<h4>{_inline(line[4:].strip())}</h4>")
         elif line.startswith("- "):
+            if paragraph:
+                close()
             items.append(line[2:].strip())
         elif line.startswith("  ") and items:
             items[-1] += " " + line.strip()
         elif line.strip():
-            close_list()
-            html.append(f"<p>{_inline(line.strip())}</p>")
+            if items:
+                close()
+            paragraph.append(line.strip())
         else:
-            close_list()
-    close_list()
+            close()
+    close()
     return Markup("\n".join(html))
 
 
@@ -78,4 +90,8 @@ def release_notes(changelog: str, version: str) -> Release:
             continue
         if inside:
             body.append(line)
-    return Release(version, date, to_html("\n".join(body)))
+    text = "\n".join(body)
+    head, marker, rest = text.partition("\n### ")
+    if text.startswith("### "):
+        head, marker, rest = "", "### ", text[4:]
+    return Release(version, date, to_html(head), to_html(marker.lstrip("\n") + rest) if marker else Markup(""))
