@@ -160,5 +160,5 @@ def test_changelog_section_becomes_safe_html() -> None:
         '<ul><li><code>deals.x</code> added, see <a href="CODEBOOK.md">the codebook</a>'
         " and more; bad &lt;b&gt;</li></ul>"
     )
-    assert str(release.details) == "<h4>Added</h4>\n<ul><li>Table y added.</li></ul>"
+    assert str(release.details) == "<h3>Added</h3>\n<ul><li>Table y added.</li></ul>"
     assert "Old" not in str(release.details)

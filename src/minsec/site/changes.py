@@ -57,7 +57,7 @@ def to_html(markdown: str) -> Markup:
     for line in markdown.splitlines():
         if line.startswith("### "):
             close()
-            html.append(f"<h4>{_inline(line[4:].strip())}</h4>")
+            html.append(f"<h3>{_inline(line[4:].strip())}</h3>")
         elif line.startswith("- "):
             if paragraph:
                 close()
