@@ -258,6 +258,19 @@ def test_jsonld_in_the_home_page(site: Path) -> None:
     assert {"text/csv", "application/vnd.apache.parquet", "application/vnd.sqlite3"} <= formats
 
 
+def test_metadata_urls_are_absolute_under_a_base_url() -> None:
+    from minsec.publish.croissant import croissant
+    from minsec.publish.jsonld import Download, dataset_jsonld
+
+    base = "https://example.org/minsec/"
+    data = dataset_jsonld(tables(), {"events": []}, [Download("download/data/deals.csv", "text/csv", "Deals.")], base)
+    assert data["url"] == base and data["distribution"][0]["contentUrl"] == f"{base}download/data/deals.csv"
+    assert "temporalCoverage" not in data  # no dated events, no coverage claimed
+    described = croissant(tables(), {t.name: b"" for t in tables()}, f"{base}download")
+    assert described["url"] == f"{base}download"
+    assert described["distribution"][0]["contentUrl"] == f"{base}download/data/{tables()[0].name}.csv"
+
+
 def test_zenodo_json_is_generated_from_the_descriptor(repo_root: Path) -> None:
     zenodo = json.loads((repo_root / ".zenodo.json").read_text(encoding="utf-8"))
     descriptor = json.loads((repo_root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ import json
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 import jinja2
@@ -316,12 +316,12 @@ class Site:
             if deals
             else None
         )
-        files = [(d, self.download_sizes.get(d.path, 0)) for d in catalogue(self.tables)]
         distribution = catalogue(self.tables)
+        files = [(d, self.download_sizes.get(d.path, 0)) for d in distribution]
         jsonld = dataset_jsonld(
             self.tables,
             self.rows,
-            [type(d)(f"{FOLDER}/{d.path}", d.encoding_format, d.description) for d in distribution],
+            [replace(d, path=f"{FOLDER}/{d.path}") for d in distribution],  # relative to the home page
             self.base_url,
             self.coverage_end,
         )
