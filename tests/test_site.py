@@ -22,10 +22,13 @@ class Refs(HTMLParser):
         self.loads: list[str] = []
         self.links: list[str] = []
         self.ids: set[str] = set()
+        self.repeated_ids: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if values.get("id"):
+            if values["id"] in self.ids:
+                self.repeated_ids.append(str(values["id"]))
             self.ids.add(str(values["id"]))
         if values.get("src"):
             self.loads.append(str(values["src"]))
@@ -66,6 +69,7 @@ def test_every_link_inside_the_site_resolves_and_nothing_loads_from_elsewhere(si
     assert len(pages) > 20
     for page in pages:
         found = refs(page)
+        assert found.repeated_ids == [], page  # ids are unique, so labels and anchors are unambiguous
         for url in found.loads:
             assert not urlsplit(url).scheme and not url.startswith("//"), (page, url)
         for url in found.loads + found.links:
@@ -132,6 +136,9 @@ def test_site_replaces_its_own_folder_and_refuses_any_other(
     code, _, err = run_cli("site", "--root", repo_root, other)
     assert code == 2 and "holds no minsec site" in err and "Traceback" not in err
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    for bad, says in ((other / "notes.txt", "not a folder"), (other / "notes.txt" / "site", "cannot write")):
+        code, _, err = run_cli("site", "--root", repo_root, bad)
+        assert code == 2 and says in err and "Traceback" not in err, err
 
 
 def test_site_without_the_publish_extra_says_what_to_install(
