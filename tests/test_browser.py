@@ -41,6 +41,30 @@ def shots(repo_root: Path) -> Path:
     return folder
 
 
+#: Text whose colour contrasts less than 4.5:1 (WCAG AA) with the background behind it.
+LOW_CONTRAST = """(() => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const low = [];
+  for (const el of document.querySelectorAll("body *:not(svg):not(svg *)")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(el).color)), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) low.push(el.tagName + ": " + el.textContent.trim().slice(0, 40) + " " + ratio.toFixed(2));
+  }
+  return low;
+})()"""
+
+
 def _outside(page: Page, site: Path) -> list[str]:
     inside = site.resolve().as_uri() + "/"
     return [url for url in page.requests() if not url.startswith(inside)]
@@ -62,6 +86,7 @@ def test_home_and_deal_pages_in_chromium(browser_path: str, site: Path, shots: P
                 f"{size}: wider than the screen"
             )
             assert _outside(page, site) == [] and len(page.requests()) >= 3  # the page, its CSS and JS
+            assert page.evaluate(LOW_CONTRAST) == []
             page.screenshot(shots / f"home-{size}.png")
 
             page.open((site / "deals" / f"{DEAL}.html").as_uri())
@@ -79,6 +104,7 @@ def test_home_and_deal_pages_in_chromium(browser_path: str, site: Path, shots: P
                 f"{size}: wider than the screen"
             )
             assert _outside(page, site) == []
+            assert page.evaluate(LOW_CONTRAST) == []
             page.screenshot(shots / f"deal-{size}.png")
             assert page.errors() == []
 
