@@ -60,6 +60,7 @@ class Grid:
 class Section:
     anchor: str
     heading: str
+    table: str
     description: str
     grid: Grid
 
@@ -209,7 +210,7 @@ class Site:
                     expand = (rest[0], self.record_tables[target])
             grid = self.grid(other, rows, root, hide=hide, expand=expand, drop_empty=True)
             heading = spec.heading if spec else other.name.replace("_", " ").capitalize()
-            sections.append(Section(key.replace(".", "-"), heading, other.description, grid))
+            sections.append(Section(key.replace(".", "-"), heading, other.name, other.description, grid))
             if other.name in self.record_tables and other.name != table.name and not (spec and spec.through):
                 listed += [(other, r) for r in rows]
         return sections, listed
