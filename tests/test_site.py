@@ -169,3 +169,54 @@ def test_changelog_section_becomes_safe_html() -> None:
     )
     assert str(release.details) == "<h3>Added</h3>\n<ul><li>Table y added.</li></ul>"
     assert "Old" not in str(release.details)
+
+
+def test_a_new_table_and_column_appear_everywhere_without_code_changes(repo_root: Path) -> None:
+    """Pages and downloads are generated from the table definitions: add a column and a table
+    (invented here, never published) and they show up in every format."""
+    import dataclasses
+    import sqlite3
+    import tempfile
+
+    from minsec.publish.croissant import croissant
+    from minsec.publish.downloads import download_files
+    from minsec.publish.typed import all_rows
+    from minsec.site.pages import Site
+    from minsec.tables import Column, Table
+    from minsec.validate import validate
+
+    rows = all_rows(validate(repo_root, []).dataset)
+    deal_id = str(rows["deals"][0]["id"])
+    flavour = Column("flavour", "string", "Invented column for this test.")
+    widgets = Table(
+        "widgets",
+        "Invented table for this test: widgets of a deal.",
+        (
+            Column("deal_id", "string", "The deal.", True, foreign_key="deals"),
+            Column("widget", "string", "A widget.", True),
+        ),
+        ("deal_id", "widget"),
+        lambda _: [],
+    )
+    new_tables = tuple(
+        dataclasses.replace(t, columns=(*t.columns, flavour)) if t.name == "deals" else t for t in tables()
+    ) + (widgets,)
+    rows = {**rows, "widgets": [{"deal_id": deal_id, "widget": "sprocket"}]}
+    rows["deals"] = [{**r, "flavour": "invented"} for r in rows["deals"]]
+
+    pages = Site(new_tables, rows, None, {}).files()
+    assert "sprocket" in pages["tables/widgets.html"].decode()
+    deal_page = pages[f"deals/{deal_id}.html"].decode()
+    assert ">Widgets</h2>" in deal_page and "sprocket" in deal_page and ">flavour</dt>" in deal_page
+
+    package = {f"data/{t.name}.csv": b"" for t in new_tables} | {"datapackage.json": b"{}"}
+    files = download_files(new_tables, rows, package)
+    assert "data/widgets.parquet" in files
+    with tempfile.NamedTemporaryFile(suffix=".sqlite") as handle:
+        handle.write(files["minsec.sqlite"])
+        handle.flush()
+        with sqlite3.connect(handle.name) as db:
+            assert db.execute("SELECT widget FROM widgets").fetchall() == [("sprocket",)]
+            assert db.execute("SELECT flavour FROM deals LIMIT 1").fetchone() == ("invented",)
+    described = croissant(new_tables, {t.name: b"" for t in new_tables})
+    assert "widgets" in [r["name"] for r in described["recordSet"]]
