@@ -60,6 +60,10 @@ def test_download_folder_holds_the_data_package_as_built(repo_root: Path, downlo
             assert (download / relative).read_bytes() == path.read_bytes(), relative
     for entry in catalogue(tables()):
         assert (download / entry.path).is_file(), entry.path
+    check = subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=download, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = {line.split("  ", 1)[1] for line in (download / "SHA256SUMS").read_text().splitlines()}
+    assert listed == {p.relative_to(download).as_posix() for p in download.rglob("*") if p.is_file()} - {"SHA256SUMS"}
 
 
 def test_parquet_read_by_duckdb_has_the_rows_and_types(download: Path) -> None:

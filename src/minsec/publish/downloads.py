@@ -2,19 +2,21 @@
 
 The Data Package (``datapackage.json`` and ``data/*.csv``, exactly as ``minsec build``
 writes them), one Parquet file per table beside each CSV, the SQLite database with its
-Datasette ``metadata.json`` and the Croissant description. Paths are relative to the
+Datasette ``metadata.json``, the Croissant description, and ``SHA256SUMS`` of them all. Paths are relative to the
 download folder (``download/`` in the site, whose home page embeds the schema.org JSON-LD).
 """
 
 import json
 from collections.abc import Mapping
 
+from minsec.export import sha256sums
 from minsec.publish import croissant, datasette, jsonld, parquet, sqlite
 from minsec.publish.jsonld import Download
 from minsec.tables import Row, Table
 
 DATASETTE_METADATA = "metadata.json"
 FOLDER = "download"
+SUMS = "SHA256SUMS"
 
 
 def dump(data: object) -> bytes:
@@ -33,6 +35,7 @@ def catalogue(all_tables: tuple[Table, ...]) -> list[Download]:
         Download(sqlite.FILE_NAME, "application/vnd.sqlite3", "Every table in one SQLite database, with keys."),
         Download(DATASETTE_METADATA, "application/json", "Datasette metadata for minsec.sqlite."),
         Download(croissant.FILE_NAME, "application/ld+json", "Croissant description of the CSV tables."),
+        Download(SUMS, "text/plain", "SHA-256 of every file here (check with sha256sum -c SHA256SUMS)."),
     ]
     for t in all_tables:
         files.append(Download(f"data/{t.name}.csv", "text/csv", t.description))
@@ -54,4 +57,5 @@ def download_files(
     files[sqlite.FILE_NAME] = sqlite.sqlite_bytes(all_tables, rows)
     files[DATASETTE_METADATA] = dump(datasette.metadata(all_tables))
     files[croissant.FILE_NAME] = dump(croissant.croissant(all_tables, csv_files, folder_url(base_url)))
+    files[SUMS] = sha256sums(files)
     return dict(sorted(files.items()))
