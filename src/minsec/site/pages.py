@@ -139,6 +139,18 @@ class Site:
         for row in rows.get("citations", []):
             self.quotes.setdefault((str(row["record_kind"]), str(row["record_id"])), []).append(row)
         self.env = environment()
+        self._indexes: dict[tuple[str, str], dict[str, list[Row]]] = {}
+
+    def rows_where(self, table: str, column: str, value: str) -> list[Row]:
+        """The rows of ``table`` whose ``column`` is ``value``, through an index built once per column."""
+        key = (table, column)
+        if key not in self._indexes:
+            index: dict[str, list[Row]] = {}
+            for row in self.rows[table]:
+                if row.get(column) not in (None, ""):
+                    index.setdefault(str(row[column]), []).append(row)
+            self._indexes[key] = index
+        return self._indexes[key].get(value, [])
 
     # -- building blocks -------------------------------------------------------------
 
@@ -177,7 +189,7 @@ class Site:
         if other is None:
             return set()
         links = [c.name for c in other.columns if c.foreign_key == table.name]
-        return {str(r[column]) for r in self.rows[name] if any(r.get(c) == record_id for c in links) and r.get(column)}
+        return {str(r[column]) for c in links for r in self.rows_where(name, c, record_id) if r.get(column)}
 
     def related(self, table: Table, record_id: str, root: str) -> tuple[list[Section], list[tuple[Table, Row]]]:
         """The sections of a record page, and the records they list (for their quotes)."""
@@ -194,11 +206,12 @@ class Site:
             other, column = found[key]
             spec = named.get(key)
             if spec and spec.through:
-                wanted = self._through(table, record_id, spec.through)
-                rows = [r for r in self.rows[other.name] if str(r.get(column.name)) in wanted]
+                wanted = sorted(self._through(table, record_id, spec.through))
+                found_rows = {id(r): r for w in wanted for r in self.rows_where(other.name, column.name, w)}
+                rows = [r for r in self.rows[other.name] if id(r) in found_rows]  # in table order
                 hide = [*HIDDEN_IN_SECTIONS, *_precision_columns(other)]
             else:
-                rows = [r for r in self.rows[other.name] if r.get(column.name) == record_id]
+                rows = self.rows_where(other.name, column.name, record_id)
                 hide = [column.name, *HIDDEN_IN_SECTIONS, *_precision_columns(other)]
             if not rows:
                 continue
