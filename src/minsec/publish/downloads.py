@@ -55,7 +55,7 @@ def download_files(
     for t in all_tables:
         files[f"data/{t.name}.parquet"] = parquet.parquet_bytes(t, rows[t.name])
     files[sqlite.FILE_NAME] = sqlite.sqlite_bytes(all_tables, rows)
-    files[DATASETTE_METADATA] = dump(datasette.metadata(all_tables))
+    files[DATASETTE_METADATA] = dump(datasette.metadata(all_tables, base_url))
     files[croissant.FILE_NAME] = dump(croissant.croissant(all_tables, csv_files, folder_url(base_url)))
     files[SUMS] = sha256sums(files)
     return dict(sorted(files.items()))
