@@ -13,6 +13,7 @@ import pytest
 
 import minsec
 from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, read_csv, tree_hashes
+from minsec.build import GENERATED_DIRS, GENERATED_FILES
 from minsec.models import MODELS
 from minsec.tables import tables
 
@@ -20,9 +21,9 @@ TABLES = [t.name for t in tables()]
 
 
 def generated(root: Path) -> dict[str, str]:
-    """Hashes of every generated file: datapackage/, schemas/, CODEBOOK.md, README.md."""
-    hashes = tree_hashes(*(root / d for d in ("datapackage", "schemas") if (root / d).is_dir()))
-    for name in ("CODEBOOK.md", "README.md"):
+    """Hashes of every generated file: datapackage/, schemas/, CODEBOOK.md, README.md, .zenodo.json."""
+    hashes = tree_hashes(*(root / d for d in GENERATED_DIRS if (root / d).is_dir()))
+    for name in GENERATED_FILES:
         if (root / name).is_file():
             hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
     return hashes
