@@ -136,9 +136,25 @@ def test_site_replaces_its_own_folder_and_refuses_any_other(
     code, _, err = run_cli("site", "--root", repo_root, other)
     assert code == 2 and "holds no minsec site" in err and "Traceback" not in err
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
-    for bad, says in ((other / "notes.txt", "not a folder"), (other / "notes.txt" / "site", "cannot write")):
+    for bad, says in ((other / "notes.txt", "not a folder"), (other / "notes.txt" / "site", "notes.txt: File exists")):
         code, _, err = run_cli("site", "--root", repo_root, bad)
-        assert code == 2 and says in err and "Traceback" not in err, err
+        assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_full_disk_leaves_no_half_site(
+    repo_root: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    def no_space(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", no_space)
+    code, _, err = run_cli("site", "--root", repo_root, tmp_path / "out")
+    monkeypatch.undo()
+    assert code == 2 and "the disk is full" in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []  # neither the site nor its staging folder
 
 
 def test_site_without_the_publish_extra_says_what_to_install(

@@ -156,8 +156,6 @@ def cmd_site(args: argparse.Namespace) -> int:
         write_site(Path(args.out), files)
     except (MissingExtra, SiteError) as error:
         raise UsageError(str(error)) from None
-    except OSError as error:
-        raise UsageError(f"{args.out}: cannot write the site there ({error.strerror or error})") from None
     print(f"wrote the site of {len(report.records)} records into {args.out} ({len(files)} files); open index.html")
     return EXIT_OK
 
