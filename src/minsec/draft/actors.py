@@ -1,0 +1,139 @@
+"""Actor records: states by iso3, persons with the role and affiliation the text gives, organisations."""
+
+from typing import TYPE_CHECKING
+
+from minsec import codes
+from minsec.draft.mentions import Mention
+
+if TYPE_CHECKING:
+    from minsec.draft.proposal import Context, Proposed
+
+
+def quote_for(context: "Context", mention: Mention) -> dict:
+    article = context.article
+    sentence = article.sentence_at(mention.start)
+    focus = mention.info.get("role_span") or (mention.start, mention.end)
+    start, end = article.quote(sentence.start, sentence.end, (min(focus[0], mention.start), max(focus[1], mention.end)))
+    return {"source_id": context.source_id, "quote": article.slice(start, end)}
+
+
+def _citations(context: "Context", group: list[Mention], limit: int = 1) -> list[dict]:
+    body = [m for m in group if not context.article.sentence_at(m.start).header] or group
+    quotes: list[dict] = []
+    for mention in body:
+        citation = quote_for(context, mention)
+        if citation not in quotes:
+            quotes.append(citation)
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+def propose(context: "Context") -> list["Proposed"]:
+    from minsec.draft.proposal import Proposed
+
+    gazetteer = context.gazetteer
+    out: list[Proposed] = []
+    by_state: dict[str, list[Mention]] = {}
+    for mention in context.found.states:
+        by_state.setdefault(mention.key, []).append(mention)
+    for iso3, group in by_state.items():
+        country = gazetteer.countries[iso3]
+        existing = next((a for a in gazetteer.actors.values() if a.iso3 == iso3), None)
+        if existing:
+            context.actor_ids[iso3] = existing.id
+            out.append(
+                Proposed("actor", "existing", {"id": existing.id, "name": existing.name, "kind": existing.kind},
+                         [f"already in records/actors/{existing.id}.yaml; cite this article there if it adds to it"])
+            )  # fmt: skip
+            continue
+        actor_id = context.ids.claim(iso3.lower())
+        context.actor_ids[iso3] = actor_id
+        used = sorted({context.article.slice(m.start, m.end) for m in group if m.how in ("name", "capital")} - {country.name})
+        record = {"id": actor_id, "name": country.name, "kind": country.kind, "iso3": iso3}
+        if used:
+            record["aliases"] = used
+        record["citations"] = _citations(context, group)
+        checks = []
+        if iso3 not in codes.countries():
+            checks.append(f"iso3: {iso3} is not in minsec's ISO 3166-1 list; use the project's code for it")
+        if any(m.how == "context" for m in group):
+            checks.append("which Congo: the text says 'Congo' or 'Congolese'; the drafter chose by the names used nearby")
+        if any(m.how == "capital" for m in group) and not any(m.how == "name" for m in group):
+            checks.append("named only by its capital or demonym; confirm the state is meant")
+        out.append(Proposed("actor", "new", record, checks, {}))
+    persons: dict[str, list[Mention]] = {}
+    for mention in context.found.persons:
+        if mention.info.get("author"):
+            continue
+        persons.setdefault(mention.key, []).append(mention)
+    for name, group in persons.items():
+        existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None)
+        if existing_id is None and name in gazetteer.actor_names:
+            existing_id = gazetteer.actor_names[name]
+        if existing_id:
+            context.actor_ids[name] = existing_id
+            actor = gazetteer.actors[existing_id]
+            out.append(Proposed("actor", "existing", {"id": existing_id, "name": actor.name, "kind": actor.kind},
+                                [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
+            continue
+        actor_id = context.ids.claim(name)
+        context.actor_ids[name] = actor_id
+        titled = next((m for m in group if m.info.get("role")), group[0])
+        record: dict = {"id": actor_id, "name": name, "kind": "person"}
+        guessed: dict[str, str] = {}
+        checks = ["spelling of the name as the article gives it"]
+        affiliation = titled.info.get("affiliation")
+        if affiliation:
+            record["affiliation_id"] = affiliation  # replaced by the state's actor id below
+            guessed["affiliation_id"] = "the state the role names; check it is the one the person acts for"
+        if titled.info.get("role"):
+            record["role"] = titled.info["role"]
+            guessed["role"] = "as the text words it; drop words that are not the role"
+        else:
+            checks.append("role: the text gives none the drafter could see; add it if it does")
+        record["citations"] = [quote_for(context, titled)]
+        out.append(Proposed("actor", "new", record, checks, guessed))
+    organisations: dict[str, list[Mention]] = {}
+    for mention in context.found.organisations:
+        organisations.setdefault(mention.key, []).append(mention)
+    for name, group in organisations.items():
+        existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None)
+        if existing_id:
+            context.actor_ids[name] = existing_id
+            actor = gazetteer.actors[existing_id]
+            out.append(Proposed("actor", "existing", {"id": existing_id, "name": actor.name, "kind": actor.kind},
+                                [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
+            continue
+        actor_id = context.ids.claim(name)
+        context.actor_ids[name] = actor_id
+        kind = group[0].info.get("org_kind") or "organization"
+        record = {"id": actor_id, "name": name, "kind": kind}
+        guessed = {"kind": "from a word in the name or next to it; check what kind of body it is"}
+        country = next((gazetteer.state_phrases[w][0] for w in name.split() if w in gazetteer.state_phrases), None)
+        if country and country in codes.countries():
+            record["country"] = country
+            guessed["country"] = "a state named in the organisation's name"
+        aliases = sorted({a for m in group for a in m.info.get("aliases", [])})
+        if aliases:
+            record["aliases"] = aliases
+        record["citations"] = _citations(context, group)
+        checks = ["is this an organisation the dataset needs (a party, signatory or claimant)?"]
+        if name.split()[0] in ("Ministry", "Foreign", "Defence", "Defense"):
+            checks.append("which state's body: give the full name (e.g. Niger's Ministry of Mines)")
+        out.append(Proposed("actor", "new", record, checks, guessed))
+    # Affiliations point at the state's actor id; add the state if only the role named it.
+    for proposed in out:
+        affiliation = proposed.record.get("affiliation_id")
+        if affiliation and affiliation.isupper():
+            if affiliation not in context.actor_ids:
+                proposed.record.pop("affiliation_id")
+                proposed.guessed.pop("affiliation_id", None)
+            else:
+                proposed.record["affiliation_id"] = context.actor_ids[affiliation]
+        if proposed.status == "new" and proposed.record.get("kind") == "person" and "affiliation_id" in proposed.record:
+            # keep field order: affiliation before role
+            record = proposed.record
+            ordered = {k: record[k] for k in ("id", "name", "kind", "affiliation_id", "role", "citations") if k in record}
+            proposed.record = ordered
+    return out

@@ -1,0 +1,424 @@
+"""Deals and events: a sentence that describes an exchange or an agreement between actors proposes a
+deal (merged across sentences by its parties); a sentence with an event verb proposes an event,
+dated from the same sentence, with the deal status it reports when it concerns a deal.
+
+The headline never sets a status (headlines overstate); when it contradicts the body the
+reviewer is told.
+"""
+
+import re
+from typing import TYPE_CHECKING
+
+from minsec.draft.mentions import Mention
+
+if TYPE_CHECKING:
+    from minsec.draft.proposal import Context, Proposed
+
+#: (pattern, event_type, deal_status), most decisive first.
+EVENT_VERBS = [
+    (r"\b(?:collapsed|broke down|break down|fell through|faltered|failed|stalled|abandoned|scrapped|an abrupt end|"
+     r"pulled out|walked away|suspended|collapse)\b", "agreement_collapsed", "collapsed"),
+    (r"\b(?:signed|sign|signs|inked|sealed|seal|concluded|struck|agreed|agree|agrees|reached an agreement|"
+     r"ratified)\b", "agreement_signed", "signed"),
+    (r"\b(?:negotiat\w*|talks|discussions|in talks|considering|weighs|weighing|consider|discussing)\b", "talks",
+     "negotiating"),
+    (r"\b(?:offered|offers|offer|proposed|proposes|proposal|counter-offer|ready to|invited|inviting|invites|"
+     r"would be willing)\b", "offer", "proposed"),
+    (r"\b(?:urged|urges|asked|asks|pressed|pressing|pressuring|pressured|called on|calls on|demanded|demands|"
+     r"requested|seeks|sought|seeking)\b", "request", None),
+    (r"\b(?:pledged|pledges|promised|promises|vowed)\b", "pledge", None),
+    (r"\b(?:met|meets|meeting|visited|visit|visits|hosted|travel to|summit)\b", "meeting", None),
+    (r"\b(?:recogni[sz]ed|recogni[sz]es)\b", "recognition", None),
+    (r"\b(?:endorsed|endorses|endorsement|backed|welcomed)\b", "endorsement", None),
+    (r"\b(?:criticized|criticised|accused|accuses|condemned|denounced|called the talks)\b", "criticism", None),
+    (r"\b(?:sanctions|sanctioned|embargo)\b", "sanction", None),
+    (r"\b(?:seized|attacked|captured|fighting)\b", "armed_action", None),
+    (r"\b(?:appointed|appointment|inauguration|sworn in)\b", "appointment", None),
+    (r"\b(?:said|says|told|announced|stated|declared|statement)\b", "statement", None),
+]  # fmt: skip
+NEGATED = re.compile(r"\b(?:not|no|never|nothing|denied|deny|without)\b[^.;]{0,40}$")
+DEAL_NOUN = re.compile(
+    r"\b(?:agreement|accord|deal|pact|contract|memorandum|arrangement|partnership|package|concessions?|MoU|swap|"
+    r"in exchange for|in return for|in return|exchange|-for-|offer|counter-offer|talks|negotiations)\b",
+    re.I,
+)
+EXCHANGE = re.compile(r"\b(?:in exchange for|in return for|in return|for|while|against)\b")
+SECURITY = re.compile(
+    r"\b(?:arms|weapons?|drones?|military|defen[cs]e|security|troops|training|patrol|frigates?|helicopters?|"
+    r"artillery|armoured|aircraft|ships?|army|police|guard|surveillance|air-defen[cs]e|radar|exercises|advisers)\b",
+    re.I,
+)
+INVEST = re.compile(r"\b(?:invest\w*|fund|finance|financing|loan|capital|reconstruction)\b", re.I)
+TRADE = re.compile(r"\b(?:supply|buy|sell|purchase|export|deliver|contract|offtake)\w*\b", re.I)
+EXPLORE = re.compile(r"\b(?:explor\w*|licen[cs]e|concessions?|mining rights)\b", re.I)
+ACCESS = re.compile(r"\b(?:access|rights|stakes?|share|deposits|concessions?|explor\w*|mines?|field)\b", re.I)
+EXPECTED = re.compile(r"\b(?:will|would|expected|is due|are due|plans? to|set to|next (?:week|month|year)|later this)\b")
+ALLEGED = re.compile(r"\b(?:reportedly|allegedly|is believed|are believed|is said to|sources suggest|unconfirmed|"
+                     r"people familiar|diplomats familiar|could not (?:independently )?verify)\b", re.I)  # fmt: skip
+REPORTED = re.compile(r"\b(?:according to|reported|citing|said|says|told|the report said)\b")
+
+
+def _parties(context: "Context", start: int, end: int) -> list[str]:
+    """Actor ids of the states and organisations in ``start:end`` (persons count as their affiliation)."""
+    ids: list[str] = []
+    for mention in context.found.all_actors():
+        if not start <= mention.start < end or mention.info.get("author"):
+            continue
+        if mention.kind == "person":
+            affiliation = mention.info.get("affiliation")
+            actor_id = context.actor_ids.get(affiliation) if affiliation else None
+        elif mention.kind == "state":
+            actor_id = context.actor_ids.get(mention.key)
+        else:
+            if mention.info.get("org_kind") in ("government_body", "armed_forces"):
+                continue  # a state's own body speaks for it; the state is the party
+            actor_id = context.actor_ids.get(mention.key)
+        if actor_id and actor_id not in ids:
+            ids.append(actor_id)
+    return ids
+
+
+def _clause(text: str, start: int, end: int, at: int) -> tuple[int, int]:
+    """The clause of ``start:end`` around ``at``: split at ", which", ", while", ";", " - ", ": ..."."""
+    cuts = [start]
+    for match in re.finditer(r",\s+(?:which|who|whose|while|after|although|whereas)\b|;|\s[-–—]\s|\.\s", text[start:end]):
+        cuts.append(start + match.start())
+    cuts.append(end)
+    for left, right in zip(cuts, cuts[1:], strict=False):
+        if left <= at < right:
+            return left, right
+    return start, end
+
+
+def _event_type(sentence: str) -> tuple[str, str | None, int] | None:
+    for pattern, event_type, status in EVENT_VERBS:
+        for match in re.finditer(pattern, sentence):
+            if status and NEGATED.search(sentence[: match.start()]):
+                return "statement", None, match.start()
+            return event_type, status, match.start()
+    return None
+
+
+def _reporting(sentence: str) -> str:
+    if ALLEGED.search(sentence):
+        return "alleged"
+    if EXPECTED.search(sentence):
+        return "expected"
+    if REPORTED.search(sentence):
+        return "reported"
+    return "asserted"
+
+
+def _date_fields(context: "Context", start: int, end: int) -> tuple[dict, dict]:
+    """Date fields of an event from the first date in ``start:end``, and the guesses behind them."""
+    for date in context.dates:
+        if start <= date.start < end:
+            words = context.article.slice(date.start, date.end)
+            if date.value:
+                guess = {"date": f"from {words!r}" + (" resolved against the article's date" if date.relative else "")}
+                if date.guessed_year:
+                    guess["date"] = f"from {words!r}; the year is the last one the text gave before it"
+                return {"date": date.value}, guess
+            return (
+                {"date_earliest": date.bounds[0], "date_latest": date.bounds[1], "date_basis": f"the text says {words!r}"},  # type: ignore[index]
+                {"date_earliest": f"{words!r} resolved against the article's date"},
+            )
+    return {}, {}
+
+
+def _term_kind_for_counterpart(words: str) -> str:
+    if re.search(r"\b(?:drones?|weapons?|arms|helicopters?|artillery|frigates?|vehicles|air-defen[cs]e|systems|"
+                 r"aircraft|ships?|missiles?|boats?)\b", words, re.I):  # fmt: skip
+        return "arms"
+    if re.search(r"\b(?:training|military (?:aid|support|assistance)|advisers|equipment|support)\b", words, re.I):
+        return "military_aid"
+    if re.search(r"\bsecurity guarantees?\b", words, re.I):
+        return "security_guarantee"
+    if INVEST.search(words):
+        return "investment"
+    if re.search(r"\b(?:exercises|cooperation|coverage|intelligence)\b", words, re.I):
+        return "security_cooperation"
+    return "other"
+
+
+def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
+    from minsec.draft.proposal import Proposed
+
+    article, text = context.article, context.article.text
+    state_counts: dict[str, int] = {}
+    for mention in context.found.states:
+        actor_id = context.actor_ids.get(mention.key)
+        if actor_id:
+            state_counts[actor_id] = state_counts.get(actor_id, 0) + 1
+    main_state = max(state_counts, key=lambda k: (state_counts[k], -min(
+        m.start for m in context.found.states if context.actor_ids.get(m.key) == k)), default=None)  # fmt: skip
+    deals: dict[frozenset[str], dict] = {}
+    order: list[frozenset[str]] = []
+    events: list[Proposed] = []
+    for index, sentence in enumerate(article.sentences):
+        words = text[sentence.start : sentence.end]
+        noun = DEAL_NOUN.search(words)
+        found = _event_type(words)
+        if noun:
+            at = sentence.start + noun.start()
+            c_start, c_end = _clause(text, sentence.start, sentence.end, at)
+            parties = _parties(context, c_start, c_end)
+            if len(parties) < 2:
+                parties = _parties(context, sentence.start, sentence.end)
+            if len(parties) == 1 and main_state and parties[0] != main_state and not sentence.header:
+                parties = [parties[0], main_state]
+            if len(parties) >= 2:
+                key = frozenset(parties[:2])
+                if key not in deals:
+                    deals[key] = {"parties": parties[:2], "sentences": [], "headline": []}
+                    order.append(key)
+                (deals[key]["headline"] if sentence.header else deals[key]["sentences"]).append(index)
+        if sentence.header or found is None:
+            continue
+        actors_here = [m for m in context.found.all_actors() if sentence.start <= m.start < sentence.end]
+        if not actors_here:
+            continue
+        event_type, status, verb_at = found
+        events.append({"sentence": index, "type": event_type, "status": status, "verb": sentence.start + verb_at})  # type: ignore[arg-type]
+    deal_records, event_records = _deal_records(context, deals, order, events), []
+    deal_of_sentence = {i: d for d in deal_records for i in d["_sentences"]}
+    seen_status: set[str] = set()
+    for event in events:
+        sentence = article.sentences[event["sentence"]]
+        deal = deal_of_sentence.get(event["sentence"])
+        event_records.append(_event_record(context, sentence, event, deal))
+        if deal and event["status"]:
+            seen_status.add(deal["record"]["id"])
+    for deal in deal_records:
+        if deal["record"]["id"] not in seen_status:
+            index = deal["_sentences"][0]
+            sentence = article.sentences[index]
+            found = _event_type(text[sentence.start : sentence.end]) or ("talks", None, 0)
+            status = found[1] or "proposed"
+            event_type = {"proposed": "offer", "negotiating": "talks", "signed": "agreement_signed",
+                          "collapsed": "agreement_collapsed"}.get(status, "other")  # fmt: skip
+            record = _event_record(
+                context, sentence, {"sentence": index, "type": event_type, "status": status, "verb": sentence.start}, deal
+            )
+            record.checks.insert(0, f"deal_status: the drafter read '{status}' from the wording; every deal needs a status event")
+            event_records.append(record)
+    return [d["proposed"] for d in deal_records], event_records
+
+
+def _deal_records(context: "Context", deals: dict, order: list, events: list[dict]) -> list[dict]:
+    from minsec.draft.proposal import Proposed
+
+    article, text = context.article, context.article.text
+    out = []
+    for key in order:
+        deal = deals[key]
+        if not deal["sentences"]:
+            continue  # only the headline names it: not enough to propose a deal
+        parties = deal["parties"]
+        sentence_ids = deal["sentences"]
+        body = " ".join(text[article.sentences[i].start : article.sentences[i].end] for i in sentence_ids)
+        commodities = []
+        for mention in context.found.commodities:
+            index = article.sentence_index(mention.start)
+            cid = context.commodity_ids.get(mention.key)
+            if cid and index in sentence_ids and cid not in [c["commodity_id"] for c in commodities]:
+                commodities.append({"commodity_id": cid, "basis": "named"})
+        for mention in context.found.commodities:
+            index = article.sentence_index(mention.start)
+            cid = context.commodity_ids.get(mention.key)
+            if cid and index in deal["headline"] and cid not in [c["commodity_id"] for c in commodities]:
+                commodities.append({"commodity_id": cid, "basis": "headline"})
+        if SECURITY.search(body) and commodities:
+            deal_type = "minerals_for_security"
+        elif INVEST.search(body) and commodities:
+            deal_type = "minerals_for_investment"
+        elif EXPLORE.search(body):
+            deal_type = "resource_exploration"
+        elif TRADE.search(body) and commodities:
+            deal_type = "trade"
+        elif SECURITY.search(body):
+            deal_type = "security_cooperation"
+        else:
+            deal_type = "other"
+        names = [_name(context, p) for p in parties]
+        first_commodity = commodities[0]["commodity_id"] if commodities else "minerals"
+        statuses = [e["status"] for e in events if e["sentence"] in sentence_ids and e["status"]]
+        word = {"signed": "agreement", "negotiating": "talks", "proposed": "offer", "collapsed": "talks"}.get(
+            statuses[0] if statuses else "", "deal"
+        )
+        year = ""
+        for date in context.dates:
+            if date.value and article.sentence_index(date.start) in sentence_ids:
+                year = date.value[:4]
+                break
+        deal_id = context.ids.claim("-".join(sorted(parties)) + f"-{first_commodity}-{word}" + (f"-{year}" if year else ""))
+        record: dict = {
+            "id": deal_id,
+            "title": f"{' – '.join(names)} {first_commodity.replace('-', ' ')} {word}",
+            "deal_type": deal_type,
+            "summary": f"A {first_commodity.replace('-', ' ')} {word} between {' and '.join(names)}, as the article reports it.",
+        }
+        guessed = {
+            "title": "made up from the parties and the first commodity; reword it",
+            "deal_type": "from words near the deal (arms, training, investment, supply)",
+            "summary": "a placeholder sentence; write one or two sentences in your words",
+        }
+        value = _value(context, sentence_ids)
+        if value:
+            record.update(value)
+            guessed["value_amount"] = "the first amount in the deal's sentences; check it is the deal's value"
+        proposer = None
+        for event in events:
+            if event["sentence"] in sentence_ids and event["status"] == "proposed":
+                before = _parties(context, article.sentences[event["sentence"]].start, event["verb"])
+                proposer = next((p for p in before if p in parties), None)
+                break
+        record["parties"] = [{"actor_id": p, "role": "proposer" if p == proposer else "party"} for p in parties]
+        guessed["parties"] = "the first two states or organisations named with the deal; add brokers, remove bystanders"
+        record["commodities"] = commodities
+        terms = _terms(context, parties, sentence_ids, commodities)
+        if terms:
+            record["terms"] = terms
+            guessed["terms"] = "who gives what to whom, read from 'in exchange for' and similar; check each direction"
+        citations = []
+        for index in sentence_ids[:3]:
+            sentence = article.sentences[index]
+            start, end = article.quote(sentence.start, sentence.end)
+            citations.append({"source_id": context.source_id, "quote": article.slice(start, end)})
+        record["citations"] = citations
+        checks = [
+            "is this one deal, and are these its parties? (the drafter pairs the first two actors named with it)",
+        ]
+        if not commodities:
+            checks.append("commodities: none named with the deal; add the ones it concerns")
+        headline_status = None
+        for index in deal["headline"]:
+            sentence = article.sentences[index]
+            found = _event_type(text[sentence.start : sentence.end])
+            if found and found[1]:
+                headline_status = found[1]
+        if headline_status and statuses and headline_status not in statuses:
+            checks.append(
+                f"the headline says the deal is {headline_status}, the body says {', '.join(dict.fromkeys(statuses))}: "
+                "the status follows the body; say so in note"
+            )
+        proposed = Proposed("deal", "new", record, checks, guessed)
+        out.append({"record": record, "proposed": proposed, "_sentences": sentence_ids})
+    return out
+
+
+def _name(context: "Context", actor_id: str) -> str:
+    if actor_id in context.gazetteer.actors:
+        return context.gazetteer.actors[actor_id].name
+    for key, value in context.actor_ids.items():
+        if value == actor_id:
+            country = context.gazetteer.countries.get(key)
+            return country.name if country else key
+    return actor_id
+
+
+def _value(context: "Context", sentence_ids: list[int]) -> dict | None:
+    article = context.article
+    for quantity in context.quantities:
+        if not quantity.is_money or article.sentence_index(quantity.start) not in sentence_ids:
+            continue
+        from minsec import codes
+
+        if quantity.unit not in codes.currencies():
+            continue
+        amount = quantity.value
+        return {"value_amount": float(amount), "value_currency": quantity.unit, "value_as_reported": quantity.as_written}
+    return None
+
+
+def _terms(context: "Context", parties: list[str], sentence_ids: list[int], commodities: list[dict]) -> list[dict]:
+    article, text = context.article, context.article.text
+    for index in sentence_ids:
+        sentence = article.sentences[index]
+        words = text[sentence.start : sentence.end]
+        exchange = re.search(r"\b(?:in exchange for|in return for|for|while)\b", words)
+        if not exchange or exchange.group() in ("for", "while") and not SECURITY.search(words[exchange.end() :]):
+            continue
+        give_part, get_part = words[: exchange.start()], words[exchange.end() :]
+        cut = re.search(r"[,;.]\s|\s[-–—]\s", get_part)
+        counterpart = get_part[: cut.start()] if cut else get_part
+        here = _parties(context, sentence.start, sentence.end)
+        ordered = [p for p in here if p in parties] or parties
+        first, second = ordered[0], next((p for p in parties if p != ordered[0]), parties[-1])
+        # Who holds the minerals: the subject when it offers, grants, supplies; the other when it asks or buys.
+        asks = re.search(r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants|offered [\w ]*? (?:a stake|access))\b", give_part)
+        holder, other = (second, first) if asks and re.search(r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants)\b", give_part) else (first, second)
+        if re.search(r"\b(?:asked|asks)\b", give_part):
+            holder, other = first, second  # "X has asked Y for aircraft in return for access": X holds the minerals
+        commodity = commodities[0]["commodity_id"] if commodities else None
+        mineral_kind = "mineral_supply" if TRADE.search(give_part) and not ACCESS.search(give_part) else "mineral_access"
+        if re.search(r"\brevenues?\b", give_part):
+            mineral_kind = "mineral_revenue"
+        timing = "promised" if EXPECTED.search(words) else "unspecified"
+        reporting = _reporting(words)
+        start, end = article.quote(sentence.start, sentence.end)
+        citation = [{"source_id": context.source_id, "quote": article.slice(start, end)}]
+        description_give = give_part.strip().split(",")[-1].strip() or give_part.strip()
+        terms = [
+            {"provider_id": holder, "recipient_id": other, "kind": mineral_kind}
+            | ({"commodity_id": commodity} if commodity else {})
+            | {"description": _tidy(description_give), "timing": timing, "reporting": reporting, "citations": citation},
+            {"provider_id": other, "recipient_id": holder, "kind": _term_kind_for_counterpart(counterpart),
+             "description": _tidy(counterpart), "timing": timing, "reporting": reporting, "citations": citation},
+        ]  # fmt: skip
+        return terms
+    return []
+
+
+def _tidy(words: str) -> str:
+    words = re.sub(r"\s+", " ", words).strip(" ,.;:-–—\"“”")
+    words = re.sub(r"^[=+\-@]+", "", words).strip()
+    return (words[:1].upper() + words[1:]) if words else "See the quote."
+
+
+def _event_record(context: "Context", sentence, event: dict, deal: dict | None) -> "Proposed":  # type: ignore[no-untyped-def]
+    from minsec.draft.proposal import Proposed
+
+    article, text = context.article, context.article.text
+    words = text[sentence.start : sentence.end]
+    dates, guessed = _date_fields(context, sentence.start, sentence.end)
+    actors: list[dict] = []
+    for mention in context.found.all_actors():
+        if not sentence.start <= mention.start < sentence.end or mention.info.get("author"):
+            continue
+        actor_id = context.actor_ids.get(mention.key)
+        if not actor_id or actor_id in [a["actor_id"] for a in actors]:
+            continue
+        role = "initiator" if mention.start < event["verb"] else "target"
+        if event["type"] in ("agreement_signed", "talks", "meeting", "agreement_collapsed"):
+            role = "participant"
+        actors.append({"actor_id": actor_id, "role": role})
+    if not actors and deal:
+        actors = [{"actor_id": p["actor_id"], "role": "participant"} for p in deal["record"]["parties"]]
+    first = actors[0]["actor_id"] if actors else "event"
+    second = next((a["actor_id"] for a in actors[1:] if a["actor_id"] != first), "")
+    stem = dates.get("date") or dates.get("date_earliest", "")
+    event_id = context.ids.claim("-".join(x for x in (stem, first, second, event["type"].replace("_", "-")) if x))
+    record: dict = {"id": event_id}
+    record.update(dates)
+    record["event_type"] = event["type"]
+    summary = _tidy(words)
+    if len(summary) > 300:
+        summary = summary[:297].rsplit(" ", 1)[0] + "..."
+    record["summary"] = summary
+    if deal and event["status"]:
+        record["deal_id"] = deal["record"]["id"]
+        record["deal_status"] = event["status"]
+        guessed["deal_status"] = "from the verb; check the sentence really moves the deal to this state"
+    record["reporting"] = _reporting(words)
+    guessed["reporting"] = "from wording such as 'reportedly', 'according to', 'will'"
+    record["actors"] = actors
+    start, end = article.quote(sentence.start, sentence.end)
+    record["citations"] = [{"source_id": context.source_id, "quote": article.slice(start, end)}]
+    guessed["event_type"] = "from the verb of the sentence"
+    guessed["summary"] = "the sentence itself; rewrite it in your words"
+    guessed["actors"] = "actors named in the sentence; initiator before the verb, target after"
+    checks = []
+    if not dates:
+        checks.append("date: the sentence gives none; use date_earliest/date_latest if the text bounds it")
+    return Proposed("event", "new", record, checks, guessed)

@@ -1,0 +1,24 @@
+"""The review marker: a written draft is a proposal, not data, until a person removes this line.
+
+Kept free of imports so that ``minsec validate`` can look for it cheaply.
+"""
+
+MARKER = "# minsec-draft: REVIEW"
+
+
+def marker_line(text: str) -> int | None:
+    """1-based line number of the review marker in a record file's text, or None."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(MARKER):
+            return number
+    return None
+
+
+def pending_checks(text: str, start: int) -> list[str]:
+    """The checks listed under the marker (lines ``#   - ...`` right after it)."""
+    checks = []
+    for line in text.splitlines()[start:]:
+        if not line.startswith("#   - "):
+            break
+        checks.append(line[6:].strip())
+    return checks

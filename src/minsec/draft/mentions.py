@@ -1,0 +1,512 @@
+"""Finding who and what an article names: states, persons, organisations, outlets, commodities.
+
+Rules over the gazetteers, applied in an order that lets the more specific win: outlets and
+"not a place" phrases are masked first, then known organisations and persons, then titles
+and organisation cues, then states, then commodities. Every mention keeps its character
+offsets, so the quote behind it is a slice of the article.
+"""
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from minsec.draft.article import Article
+from minsec.draft.gazetteer import DATA, Gazetteer, phrase_pattern
+
+UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
+#: A word token; initialisms such as U.S. keep their full stops.
+TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w][\w’'&-]*")
+#: Capitalised words that do not start or make a name.
+NOT_NAME = frozenset(
+    "The A An This That These Those It Its He She They We I In On At For From With By As After Before Since Until "
+    "During Under Over But And Or If While Although When Where Which Who Whose What Why How According Meanwhile "
+    "Here There Not No Yes Some Most Many All Both Each Every Other Such Our Their His Her Your Taken Together "
+    "However Also Earlier Later Last Next Just Only Even Still Yet Then Now Today Tomorrow Yesterday Officials "
+    "Analysts Observers Diplomatic Reports Sources Experts Opposition Environmental Published Original Source "
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday President Minister Secretary General Senator Ambassador Policy "
+    "Analysis Brief Introduction Conclusion Update Exclusive Editorial Opinion Comment Invented Events People "
+    "Quotes Mrs Mr Ms Dr Prof Gen Sen Rep Ministry Government State Republic Kingdom Democratic United "
+    "Africa Africa's Asia Europe European Arctic Sahel Western Eastern Northern Southern Central Gulf Sea".split()
+)
+PARTICLES = frozenset("de dela del della da das do dos du van von der den bin ibn bint al el le la di y".split())
+SPEECH = re.compile(
+    r"\s+(?:said|says|told|announced|added|stated|argued|wrote|warned|noted|explained|insisted|confirmed|denied|"
+    r"urged|called|declared|stressed|emphasi[sz]ed|highlighted|has said|had said)\b"
+)
+
+
+@dataclass
+class Mention:
+    kind: str  # state | person | organisation | outlet | commodity
+    start: int
+    end: int
+    key: str  # iso3, person name, organisation name, outlet name or commodity id
+    how: str = ""  # how it was found
+    info: dict = field(default_factory=dict)
+
+
+@dataclass
+class Mentions:
+    states: list[Mention] = field(default_factory=list)
+    persons: list[Mention] = field(default_factory=list)
+    organisations: list[Mention] = field(default_factory=list)
+    outlets: list[Mention] = field(default_factory=list)
+    commodities: list[Mention] = field(default_factory=list)
+
+    def all_actors(self) -> list[Mention]:
+        return sorted(self.states + self.persons + self.organisations, key=lambda m: m.start)
+
+
+@cache
+def _role_words() -> frozenset[str]:
+    lines = (DATA / "role_words.tsv").read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines[1:] if line and not line.startswith("#") and line != "word")
+
+
+def _is_cap(token: str) -> bool:
+    return bool(token) and (token[0].isupper() or bool(re.match(r"(?:al|el|ad|as|ash|an)-[A-Z]", token)))
+
+
+class _Mask:
+    def __init__(self, length: int) -> None:
+        self.taken = bytearray(length)
+
+    def free(self, start: int, end: int) -> bool:
+        return not any(self.taken[start:end])
+
+    def take(self, start: int, end: int) -> None:
+        self.taken[start:end] = b"\x01" * (end - start)
+
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text, start, end)]
+
+
+def find(article: Article, gazetteer: Gazetteer) -> Mentions:
+    text = article.text
+    found = Mentions()
+    place_mask = _Mask(len(text))
+    name_mask = _Mask(len(text))
+    _outlets(text, gazetteer, found, place_mask, name_mask)
+    for phrase in gazetteer.not_places:
+        for match in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
+            place_mask.take(match.start(), match.end())
+    _known_actors(text, gazetteer, found, place_mask, name_mask)
+    _titled_persons(article, gazetteer, found, place_mask, name_mask)
+    _organisations(article, gazetteer, found, name_mask)
+    _apposition_persons(article, gazetteer, found, place_mask, name_mask)
+    _said_persons(article, gazetteer, found, place_mask, name_mask)
+    _states(text, gazetteer, found, place_mask)
+    _commodities(article, gazetteer, found)
+    for group in (found.states, found.persons, found.organisations, found.outlets, found.commodities):
+        group.sort(key=lambda m: m.start)
+    return found
+
+
+def _outlets(text: str, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask) -> None:
+    for match in phrase_pattern(list(gazetteer.outlets)).finditer(text):
+        name, _ = gazetteer.outlets[match.group()]
+        found.outlets.append(Mention("outlet", match.start(), match.end(), name, "outlet"))
+        place_mask.take(match.start(), match.end())
+        name_mask.take(match.start(), match.end())
+
+
+def _known_actors(text: str, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask) -> None:
+    """Organisations from the gazetteer and persons and bodies the project already records."""
+    phrases: dict[str, tuple[str, str]] = {p: ("organisation", p) for p in gazetteer.organisations}
+    for name, actor_id in gazetteer.actor_names.items():
+        actor = gazetteer.actors[actor_id]
+        if actor.kind in ("state", "territory"):
+            continue
+        phrases[name] = ("person" if actor.kind == "person" else "organisation", actor_id)
+    if not phrases:
+        return
+    for match in phrase_pattern(list(phrases)).finditer(text):
+        if not name_mask.free(match.start(), match.end()):
+            continue
+        kind, key = phrases[match.group()]
+        if key in gazetteer.actors:
+            actor = gazetteer.actors[key]
+            mention = Mention(kind, match.start(), match.end(), actor.name, "existing", {"existing_id": key})
+        else:
+            name, org_kind = gazetteer.organisations[key]
+            mention = Mention(kind, match.start(), match.end(), name, "gazetteer", {"org_kind": org_kind})
+        (found.persons if kind == "person" else found.organisations).append(mention)
+        name_mask.take(match.start(), match.end())
+        if kind == "person":
+            place_mask.take(match.start(), match.end())
+
+
+def _name_at(text: str, tokens: list[tuple[int, int, str]], index: int, single: bool = False) -> tuple[int, int] | None:
+    """The person's name starting at token ``index``: 2 to 5 capitalised tokens (particles inside), or None."""
+    if index >= len(tokens) or not _is_cap(tokens[index][2]) or tokens[index][2] in NOT_NAME:
+        return None
+    end_index = index
+    count = 1
+    while end_index + 1 < len(tokens):
+        nxt = tokens[end_index + 1]
+        gap = text[tokens[end_index][1] : nxt[0]]
+        if gap not in (" ", " "):
+            break
+        word = nxt[2]
+        if word in PARTICLES and end_index + 2 < len(tokens) and _is_cap(tokens[end_index + 2][2]):
+            end_index += 1
+            continue
+        if not _is_cap(word) or word in NOT_NAME or word.isupper() and len(word) > 3:
+            break
+        end_index += 1
+        count += 1
+        if count == 5:
+            break
+    if count < 2 and not single:
+        return None
+    start, end = tokens[index][0], tokens[end_index][1]
+    name = text[start:end]
+    if name.endswith(("’s", "'s")):
+        end -= 2
+    return start, end
+
+
+def _person(found: Mentions, text: str, start: int, end: int, how: str, info: dict, name_mask: _Mask) -> None:
+    if not name_mask.free(start, end):
+        return
+    name = text[start:end]
+    found.persons.append(Mention("person", start, end, name, how, info))
+    name_mask.take(start, end)
+
+
+def _state_phrase_at(text: str, gazetteer: Gazetteer, start: int, end: int) -> str | None:
+    phrase = text[start:end].removesuffix("’s").removesuffix("'s")
+    hit = gazetteer.state_phrases.get(phrase)
+    return hit[0] if hit else None
+
+
+def _titled_persons(
+    article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask
+) -> None:
+    """Names after a title ("Defence Minister X", "Ambassador to Washington, X") or before one ("X, spokesperson for")."""
+    text = article.text
+    titles = sorted(gazetteer.titles, key=len, reverse=True)
+    roles = _role_words()
+    title_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in titles) + r")(?![\w-])")
+    for sentence in article.sentences:
+        tokens = _tokens(text, sentence.start, sentence.end)
+        starts = {t[0]: i for i, t in enumerate(tokens)}
+        # Bylines and honorifics: "By Dr. Leyla Omarova", "Dr. Mohamed Kawas, Progress Center"
+        byline = re.match(r"By\s+(?:(?:Dr|Prof|Mr|Mrs|Ms)\.?\s+)?", text[sentence.start : sentence.end])
+        if byline:
+            index = next((i for i, t in enumerate(tokens) if t[0] >= sentence.start + byline.end()), None)
+            span = _name_at(text, tokens, index) if index is not None else None
+            if span:
+                found.persons.append(Mention("person", *span, text[span[0] : span[1]], "byline", {"author": True}))
+                name_mask.take(*span)
+                place_mask.take(*span)
+        for match in title_re.finditer(text, sentence.start, sentence.end):
+            title = match.group()
+            honorific = gazetteer.titles[title] == "honorific"
+            index = next((i for i, t in enumerate(tokens) if t[0] >= match.end()), len(tokens))
+            # The title continues: "of Mines and Mining Development", "to Washington", "of State".
+            role_end = match.end()
+            while index < len(tokens):
+                word = tokens[index][2]
+                gap = text[role_end : tokens[index][0]]
+                if gap.strip() not in ("",):
+                    break
+                if word in roles and not (
+                    word in ("the", "and", "of", "for", "to")
+                    and index + 1 < len(tokens)
+                    and tokens[index + 1][2] in NOT_NAME
+                ):
+                    role_end = tokens[index][1]
+                    index += 1
+                    continue
+                if (
+                    text[role_end : tokens[index][0]].strip() == ""
+                    and tokens[index - 1][2] == "to"
+                    and _state_phrase_at(text, gazetteer, tokens[index][0], tokens[index][1])
+                ):
+                    role_end = tokens[index][1]
+                    index += 1
+                    continue
+                break
+            name_index = index
+            if name_index < len(tokens) and text[role_end : tokens[name_index][0]].strip() == ",":
+                pass  # "Ambassador to Washington, Sabri Boukadoum"
+            elif name_index < len(tokens) and text[role_end : tokens[name_index][0]].strip() != "":
+                continue
+            span = _name_at(text, tokens, name_index)
+            if span is None:
+                single = _name_at(text, tokens, name_index, single=True)
+                if single and (honorific or title[0].isupper()):
+                    _link_surname(found, text, single, name_mask)
+                continue
+            if _state_phrase_at(text, gazetteer, *span):
+                continue
+            role_start = _role_start(text, tokens, starts, match.start(), gazetteer, roles)
+            role = text[role_start:role_end].strip(" ,")
+            info = {"role": None if honorific else role, "role_span": (role_start, role_end)}
+            affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
+            if affiliation:
+                info["affiliation"] = affiliation
+            _person(found, text, *span, "title", info, name_mask)
+            place_mask.take(*span)
+
+
+def _apposition_persons(
+    article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask
+) -> None:
+    text = article.text
+    titles = sorted(gazetteer.titles, key=len, reverse=True)
+    for sentence in article.sentences:
+        tokens = _tokens(text, sentence.start, sentence.end)
+        # "Tina Salama, spokesperson for President Félix Tshisekedi"; "Sabri Boukadoum, Algeria's Ambassador"
+        for match in re.finditer(
+            r",\s+(?:an?\s+|the\s+|[\w’']+’s\s+|[\w']+'s\s+)?([\w’' -]{0,40}?)\b("
+            + "|".join(re.escape(t) for t in titles if gazetteer.titles[t] == "role")
+            + r")\b",
+            text[sentence.start : sentence.end],
+        ):
+            comma = sentence.start + match.start()
+            before = [t for t in tokens if t[1] <= comma]
+            if not before:
+                continue
+            # walk back over the name
+            j = len(before) - 1
+            while (
+                j > 0
+                and _is_cap(before[j - 1][2])
+                and before[j - 1][2] not in NOT_NAME
+                and text[before[j - 1][1] : before[j][0]] == " "
+            ):
+                j -= 1
+            span = _name_at(text, tokens, tokens.index(before[j]))
+            if span is None or span[1] != before[-1][1] or _state_phrase_at(text, gazetteer, *span):
+                continue
+            if not name_mask.free(*span) or any(gazetteer.organisations.get(text[span[0] : span[1]]) for _ in [0]):
+                continue
+            role_start, role_end = comma + 1, sentence.start + match.end()
+            tail = re.match(
+                r"(?:\s+(?:of|for|to|at|in)\s+(?:the\s+)?[\w’'.-]+(?:\s+[A-Z][\w’'.-]+){0,4})?",
+                text[role_end : sentence.end],
+            )
+            role_end += tail.end() if tail else 0
+            info = {"role": text[role_start:role_end].strip(" ,"), "role_span": (role_start, role_end)}
+            affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
+            if affiliation:
+                info["affiliation"] = affiliation
+            _person(found, text, *span, "apposition", info, name_mask)
+            place_mask.take(*span)
+
+
+def _link_surname(found: Mentions, text: str, span: tuple[int, int], name_mask: _Mask) -> None:
+    """ "President Trump", "Mrs Kouamé-Traoré": a surname of a person already named counts as that person."""
+    word = text[span[0] : span[1]]
+    for person in found.persons:
+        if person.key.split()[-1] == word and name_mask.free(*span):
+            found.persons.append(Mention("person", span[0], span[1], person.key, "surname", dict(person.info)))
+            name_mask.take(*span)
+            return
+
+
+def _role_start(text, tokens, starts, title_start, gazetteer, roles) -> int:  # type: ignore[no-untyped-def]
+    """Extend a title leftwards over the words that qualify it: "Congolese Defence", "US Secretary", "Mines"."""
+    index = starts.get(title_start)
+    if index is None:
+        return title_start
+    start = title_start
+    while index > 0:
+        prev = tokens[index - 1]
+        gap = text[prev[1] : tokens[index][0]]
+        if gap != " ":
+            break
+        word = prev[2].removesuffix("’s").removesuffix("'s")
+        if (
+            word in roles
+            and word[0].isupper()
+            or word in gazetteer.state_phrases
+            or word in ("Opposition", "senior", "Senior")
+        ):
+            start = prev[0]
+            index -= 1
+            continue
+        break
+    return start
+
+
+def _affiliation(text: str, gazetteer: Gazetteer, start: int, end: int, floor: int) -> str | None:
+    """The state a role names ("Congolese Defence Minister", "Algeria's Ambassador", "Minister of Mines of Peru")."""
+    window = text[start:end]
+    for phrase, (iso3, _) in sorted(gazetteer.state_phrases.items(), key=lambda p: -len(p[0])):
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", window):
+            if re.search(rf"\bto\s+(?:the\s+)?{re.escape(phrase)}", window):
+                continue  # "Ambassador to Washington": the host, not the affiliation
+            return iso3
+    return None
+
+
+def _said_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask) -> None:
+    """Names followed by a speech verb ("Ruvimbo Chigumba said"), and surnames of persons already found."""
+    text = article.text
+    for sentence in article.sentences:
+        tokens = _tokens(text, sentence.start, sentence.end)
+        for i, token in enumerate(tokens):
+            if not _is_cap(token[2]) or token[2] in NOT_NAME:
+                continue
+            single = _name_at(text, tokens, i, single=True)
+            if single and name_mask.free(*single):
+                word = text[single[0] : single[1]]
+                if any(p.key.split()[-1] == word for p in found.persons) and " " not in word:
+                    _link_surname(found, text, single, name_mask)
+                    continue
+            span = _name_at(text, tokens, i)
+            if span is None or not name_mask.free(*span):
+                continue
+            if SPEECH.match(text, span[1]) and not _state_phrase_at(text, gazetteer, *span):
+                words = text[span[0] : span[1]].split()
+                if any(w in gazetteer.state_phrases or w in NOT_NAME for w in words):
+                    continue
+                _person(found, text, *span, "speech", {}, name_mask)
+                place_mask.take(*span)
+
+
+def _runs(text: str, start: int, end: int) -> list[list[tuple[int, int, str]]]:
+    """Runs of capitalised tokens, with lower-case connectors (of, for, and, the) inside."""
+    tokens = _tokens(text, start, end)
+    runs: list[list[tuple[int, int, str]]] = []
+    current: list[tuple[int, int, str]] = []
+    for token in tokens:
+        joined = current and text[current[-1][1] : token[0]] == " "
+        if _is_cap(token[2]) or (token[2] in ("of", "for", "and", "the", "de", "du", "des") and current and joined):
+            if current and not joined:
+                runs.append(current)
+                current = []
+            current.append(token)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    cleaned = []
+    for run in runs:
+        while run and not _is_cap(run[-1][2]):
+            run = run[:-1]
+        if run:
+            cleaned.append(run)
+    return cleaned
+
+
+def _organisations(article: Article, gazetteer: Gazetteer, found: Mentions, name_mask: _Mask) -> None:
+    text = article.text
+    last = {cue: kind for cue, position, kind in gazetteer.org_cues if position == "last"}
+    first = {cue: kind for cue, position, kind in gazetteer.org_cues if position == "first"}
+    before = {cue: kind for cue, position, kind in gazetteer.org_cues if position == "before"}
+    after = {cue: kind for cue, position, kind in gazetteer.org_cues if position == "after"}
+    titles = set(gazetteer.titles)
+    for sentence in article.sentences:
+        if sentence.header:
+            continue
+        for run in _runs(text, sentence.start, sentence.end):
+            words = [t[2] for t in run]
+            if any(w in titles for w in words):
+                continue
+            kind = None
+            start_index = 0
+            two = " ".join(words[-2:])
+            if two in last:
+                kind = last[two]
+            elif words[-1] in last and len(words) > 1:
+                kind = last[words[-1]]
+            else:
+                for i, word in enumerate(words):
+                    if word in first and i < len(words) - 1:
+                        kind, start_index = first[word], i
+                        break
+            if kind is None:
+                continue
+            while start_index < len(words) - 1 and words[start_index] in NOT_NAME and words[start_index] not in first:
+                if words[start_index] in ("The",) or words[start_index] in NOT_NAME:
+                    start_index += 1
+                else:
+                    break
+            start, end = run[start_index][0], run[-1][1]
+            if not name_mask.free(start, end) or end - start < 4:
+                continue
+            name = text[start:end]
+            if name in gazetteer.state_phrases:
+                continue
+            found.organisations.append(Mention("organisation", start, end, name, "cue", {"org_kind": kind}))
+            name_mask.take(start, end)
+        tokens = _tokens(text, sentence.start, sentence.end)
+        for i, token in enumerate(tokens[:-1]):
+            nxt = tokens[i + 1]
+            if token[2] in before and _is_cap(nxt[2]) and nxt[2] not in NOT_NAME:
+                span = _name_at(text, tokens, i + 1, single=True)
+                if span and name_mask.free(*span) and text[span[0] : span[1]] not in gazetteer.state_phrases:
+                    found.organisations.append(
+                        Mention("organisation", *span, text[span[0] : span[1]], "cue", {"org_kind": before[token[2]]})
+                    )
+                    name_mask.take(*span)
+            if (
+                nxt[2] in after
+                and _is_cap(token[2])
+                and token[2] not in NOT_NAME
+                and name_mask.free(token[0], token[1])
+            ):
+                if token[2] in gazetteer.state_phrases or text[token[1] : nxt[0]] != " ":
+                    continue
+                found.organisations.append(
+                    Mention("organisation", token[0], token[1], token[2], "cue", {"org_kind": after[nxt[2]]})
+                )
+                name_mask.take(token[0], token[1])
+    # Acronyms in brackets after an organisation: "U.S. Africa Command (AFRICOM)".
+    for mention in list(found.organisations):
+        acronym = re.match(r"\s*\(([A-Z][A-Z0-9&.-]{1,11})\)", text[mention.end : mention.end + 16])
+        if acronym:
+            mention.info.setdefault("aliases", []).append(acronym.group(1))
+
+
+def _states(text: str, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask) -> None:
+    ambiguous = {"Congolese", "Congo", "the Congo", "The Congo"}
+    pattern = phrase_pattern([*gazetteer.state_phrases, *ambiguous])
+    pending = []
+    for match in pattern.finditer(text):
+        if not place_mask.free(match.start(), match.end()):
+            continue
+        phrase = match.group()
+        if phrase in ambiguous:
+            pending.append(match)
+            continue
+        iso3, how = gazetteer.state_phrases[phrase]
+        if phrase in ("US", "U.S.") and text[match.end() : match.end() + 1] == "$":
+            continue
+        found.states.append(Mention("state", match.start(), match.end(), iso3, how))
+    if pending:
+        counts = Counter(m.key for m in found.states if m.key in ("COD", "COG"))
+        congo = "COG" if counts["COG"] > counts["COD"] else "COD"
+        for match in pending:
+            found.states.append(Mention("state", match.start(), match.end(), congo, "context"))
+
+
+def _commodities(article: Article, gazetteer: Gazetteer, found: Mentions) -> None:
+    text = article.text
+    pattern = phrase_pattern(list(gazetteer.commodity_phrases), re.IGNORECASE)
+    hits = []
+    for match in pattern.finditer(text):
+        word = match.group()
+        sentence = article.sentence_at(match.start())
+        if word[0].isupper() and match.start() != sentence.start:
+            before = text[max(sentence.start, match.start() - 30) : match.start()].split()
+            after = text[match.end() : match.end() + 30].split()
+            if (before and before[-1][:1].isupper()) or (after and after[0][:1].isupper() and after[0] not in ("and",)):
+                continue  # part of a name: "Anka Mining", "Silicon Valley"
+        cid = gazetteer.commodity_phrases[word.lower()]
+        hits.append(Mention("commodity", match.start(), match.end(), cid, "gazetteer", {"as_written": word}))
+    generic = {cid for cid, entry in gazetteer.commodities.items() if entry.id == "minerals"}
+    specific_sentences = {article.sentence_index(m.start) for m in hits if m.key not in generic}
+    for mention in hits:
+        if mention.key in generic and article.sentence_index(mention.start) in specific_sentences:
+            continue
+        found.commodities.append(mention)
