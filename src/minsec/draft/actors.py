@@ -49,7 +49,9 @@ def propose(context: "Context") -> list["Proposed"]:
             continue
         actor_id = context.ids.claim(iso3.lower())
         context.actor_ids[iso3] = actor_id
-        used = sorted({context.article.slice(m.start, m.end) for m in group if m.how in ("name", "capital")} - {country.name})
+        used = sorted(
+            {context.article.slice(m.start, m.end) for m in group if m.how in ("name", "capital")} - {country.name}
+        )
         record = {"id": actor_id, "name": country.name, "kind": country.kind, "iso3": iso3}
         if used:
             record["aliases"] = used
@@ -58,7 +60,9 @@ def propose(context: "Context") -> list["Proposed"]:
         if iso3 not in codes.countries():
             checks.append(f"iso3: {iso3} is not in minsec's ISO 3166-1 list; use the project's code for it")
         if any(m.how == "context" for m in group):
-            checks.append("which Congo: the text says 'Congo' or 'Congolese'; the drafter chose by the names used nearby")
+            checks.append(
+                "which Congo: the text says 'Congo' or 'Congolese'; the drafter chose by the names used nearby"
+            )
         if any(m.how == "capital" for m in group) and not any(m.how == "name" for m in group):
             checks.append("named only by its capital or demonym; confirm the state is meant")
         out.append(Proposed("actor", "new", record, checks, {}))
@@ -83,6 +87,8 @@ def propose(context: "Context") -> list["Proposed"]:
         record: dict = {"id": actor_id, "name": name, "kind": "person"}
         guessed: dict[str, str] = {}
         checks = ["spelling of the name as the article gives it"]
+        if any(m.info.get("surname_only") for m in group):
+            checks.insert(0, "the text gives only the surname; write the full name only if another cited source gives it")
         affiliation = titled.info.get("affiliation")
         if affiliation:
             record["affiliation_id"] = affiliation  # replaced by the state's actor id below
@@ -110,7 +116,9 @@ def propose(context: "Context") -> list["Proposed"]:
         kind = group[0].info.get("org_kind") or "organization"
         record = {"id": actor_id, "name": name, "kind": kind}
         guessed = {"kind": "from a word in the name or next to it; check what kind of body it is"}
-        country = next((gazetteer.state_phrases[w][0] for w in name.split() if w in gazetteer.state_phrases), None)
+        country = group[0].info.get("country") or next(
+            (gazetteer.state_phrases[w][0] for w in name.split() if w in gazetteer.state_phrases), None
+        )
         if country and country in codes.countries():
             record["country"] = country
             guessed["country"] = "a state named in the organisation's name"
@@ -134,6 +142,8 @@ def propose(context: "Context") -> list["Proposed"]:
         if proposed.status == "new" and proposed.record.get("kind") == "person" and "affiliation_id" in proposed.record:
             # keep field order: affiliation before role
             record = proposed.record
-            ordered = {k: record[k] for k in ("id", "name", "kind", "affiliation_id", "role", "citations") if k in record}
+            ordered = {
+                k: record[k] for k in ("id", "name", "kind", "affiliation_id", "role", "citations") if k in record
+            }
             proposed.record = ordered
     return out

@@ -11,10 +11,18 @@ if TYPE_CHECKING:
 
 ATTRIBUTION = [
     (re.compile(r"\baccording to (?:the )?([A-Z][\w’'. -]{2,60}?)(?=[,.;]|$)"), None),
-    (re.compile(r"\b((?:[A-Z][\w’'-]+ )*(?:officials?|government|ministry|Ministry|central bank|reports?)\b[^,.;]{0,30})"
-                r"(?:\s+(?:said|say|says|estimate|estimates|indicate|put|told))"), "official"),  # fmt: skip
+    (
+        re.compile(
+            r"\b((?:[A-Z][\w’'-]+ )*(?:officials?|government|ministry|Ministry|central bank|reports?)\b[^,.;]{0,30})"
+            r"(?:\s+(?:said|say|says|estimate|estimates|indicate|put|told))"
+        ),
+        "official",
+    ),  # fmt: skip
     (re.compile(r"\b((?:[\w-]+ )?(?:analysts|observers|experts|economists)(?: at [\w ]+?)?)\b"), "analysts"),
-    (re.compile(r"\b((?:diplomatic )?sources|people familiar with [\w ]+|two diplomats|diplomats)\b"), "anonymous_sources"),
+    (
+        re.compile(r"\b((?:diplomatic )?sources|people familiar with [\w ]+|two diplomats|diplomats)\b"),
+        "anonymous_sources",
+    ),
 ]
 
 
@@ -52,7 +60,7 @@ def propose(context: "Context") -> list["Proposed"]:
         subject = context.actor_ids[subject_mention.key]
         money = quantity.is_money
         unit = quantity.unit
-        if money and unit not in codes.currencies():
+        if (money and unit not in codes.currencies()) or (not money and unit not in codes.units()):
             continue
         metric = _metric(words, money, unit == "percent", False)
         record: dict = {"id": "", "claim_type": "quantity", "subject_id": subject}
@@ -90,7 +98,7 @@ def propose(context: "Context") -> list["Proposed"]:
         }
         checks = [f"is {quantity.as_written!r} a claim worth recording, and is its subject right?"]
         if unit == "tonne":
-            checks.append("unit 'tonne' needs the issue-8 units list; per year or in total?")
+            checks.append("tonnes in total or per year (tonne_per_year)? ore, concentrate or metal content?")
         out.append(Proposed("claim", "new", record, checks, guessed))
     return out
 
@@ -109,10 +117,19 @@ def _attribution(context: "Context", words: str, sentence) -> tuple[str, str]:  
         if match:
             who = match.group(1).strip()
             if kind is None:
-                outlet = who in context.gazetteer.outlets
-                kind = "outlet" if outlet else "official" if re.search(r"Ministry|Bank|Survey|government|official", who) else "named_person" if any(p.key == who for p in context.found.persons) else "official"
+                if who in context.gazetteer.outlets:
+                    kind = "relayed_outlet"
+                elif any(p.key == who or p.key.split()[-1] == who for p in context.found.persons):
+                    kind = "named_person"
+                elif re.search(r"\b(?:analysts?|observers?|experts?)\b", who, re.I):
+                    kind = "analysts"
+                else:
+                    kind = "official"
             return who, kind
     for person in context.found.persons:
         if sentence.start <= person.start < sentence.end and not person.info.get("author"):
             return person.key, "named_person"
+    hedge = re.search(r"\b(?:is|are) (?:believed|thought|estimated|said) to\b", words)
+    if hedge:
+        return hedge.group(0), "unattributed"
     return context.outlet if context.outlet != "TODO" else "the article", "outlet"

@@ -34,7 +34,10 @@ ABSOLUTE = [
 _N = r"(?P<n>\d+|a few|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few)"
 RELATIVE = [
     ("ago", re.compile(rf"\b{_N}\s+(?P<unit>day|week|month|year)s?\s+ago\b", re.I)),
-    ("last", re.compile(r"\b(?P<which>last|next|this|earlier this|later this|past)\s+(?P<unit>week|month|year)\b", re.I)),
+    (
+        "last",
+        re.compile(r"\b(?P<which>last|next|this|earlier this|later this|past)\s+(?P<unit>week|month|year)\b", re.I),
+    ),
     ("day", re.compile(r"\b(?P<word>yesterday|today)\b", re.I)),
     ("weekday", re.compile(r"\bon\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b")),
 ]

@@ -27,21 +27,31 @@ EVENT_VERBS = [
     (r"\b(?:urged|urges|asked|asks|pressed|pressing|pressuring|pressured|called on|calls on|demanded|demands|"
      r"requested|seeks|sought|seeking)\b", "request", None),
     (r"\b(?:pledged|pledges|promised|promises|vowed)\b", "pledge", None),
-    (r"\b(?:met|meets|meeting|visited|visit|visits|hosted|travel to|summit)\b", "meeting", None),
+    (r"\b(?:met|meets|meeting|visited|visit|visits|hosted|travel to|travels to|summit|is due in|are due in|"
+     r"protested)\b", "meeting", None),
     (r"\b(?:recogni[sz]ed|recogni[sz]es)\b", "recognition", None),
     (r"\b(?:endorsed|endorses|endorsement|backed|welcomed)\b", "endorsement", None),
     (r"\b(?:criticized|criticised|accused|accuses|condemned|denounced|called the talks)\b", "criticism", None),
     (r"\b(?:sanctions|sanctioned|embargo)\b", "sanction", None),
     (r"\b(?:seized|attacked|captured|fighting)\b", "armed_action", None),
     (r"\b(?:appointed|appointment|inauguration|sworn in)\b", "appointment", None),
-    (r"\b(?:said|says|told|announced|stated|declared|statement)\b", "statement", None),
+    (r"\b(?:designat\w+|considered|considers|reviewing)\b", "policy_review", None),
+    (r"\b(?:opened|opens|banned|bans|nationali[sz]ed|lifted)\b", "policy_change", None),
+    (r"\b(?:said|says|told|announced|stated|declared|statement|expressed|emphasi[sz]ed|reiterated|voiced|"
+     r"highlighted|stressed|warned|insisted|confirmed|denied|noted)\b", "statement", None),
 ]  # fmt: skip
 NEGATED = re.compile(r"\b(?:not|no|never|nothing|denied|deny|without)\b[^.;]{0,40}$")
 DEAL_NOUN = re.compile(
-    r"\b(?:agreement|accord|deal|pact|contract|memorandum|arrangement|partnership|package|concessions?|MoU|swap|"
-    r"in exchange for|in return for|in return|exchange|-for-|offer|counter-offer|talks|negotiations)\b",
+    r"\b(?:agreements?|accords?|deals?|pacts?|contracts?|memorandum|arrangements?|partnerships?|package|concessions?|"
+    r"MoU|swap|in exchange for|in return for|in return|exchange|-for-|offers?|counter-offer|talks|negotiations|"
+    r"negotiating|agreed|agree|signed|sign)\b",
     re.I,
 )
+#: "the talks", "this deal": the text goes on about a deal it has named.
+ANAPHORA = re.compile(r"\b(?:the|this|that|these|such) (?:[\w-]+ )?(?:talks|deal|agreement|offer|accord|pact|package|"
+                      r"contract|arrangement|negotiations|proposal)\b", re.I)  # fmt: skip
+#: "a similar arrangement", "a separate deal": a second deal.
+NEW_DEAL = re.compile(r"\b(?:similar|separate|another|second|new|own|rival)\b", re.I)
 EXCHANGE = re.compile(r"\b(?:in exchange for|in return for|in return|for|while|against)\b")
 SECURITY = re.compile(
     r"\b(?:arms|weapons?|drones?|military|defen[cs]e|security|troops|training|patrol|frigates?|helicopters?|"
@@ -52,36 +62,45 @@ INVEST = re.compile(r"\b(?:invest\w*|fund|finance|financing|loan|capital|reconst
 TRADE = re.compile(r"\b(?:supply|buy|sell|purchase|export|deliver|contract|offtake)\w*\b", re.I)
 EXPLORE = re.compile(r"\b(?:explor\w*|licen[cs]e|concessions?|mining rights)\b", re.I)
 ACCESS = re.compile(r"\b(?:access|rights|stakes?|share|deposits|concessions?|explor\w*|mines?|field)\b", re.I)
-EXPECTED = re.compile(r"\b(?:will|would|expected|is due|are due|plans? to|set to|next (?:week|month|year)|later this)\b")
+EXPECTED = re.compile(
+    r"\b(?:will|would|expected|is due|are due|plans? to|set to|next (?:week|month|year)|later this)\b"
+)
 ALLEGED = re.compile(r"\b(?:reportedly|allegedly|is believed|are believed|is said to|sources suggest|unconfirmed|"
                      r"people familiar|diplomats familiar|could not (?:independently )?verify)\b", re.I)  # fmt: skip
 REPORTED = re.compile(r"\b(?:according to|reported|citing|said|says|told|the report said)\b")
 
 
 def _parties(context: "Context", start: int, end: int) -> list[str]:
-    """Actor ids of the states and organisations in ``start:end`` (persons count as their affiliation)."""
-    ids: list[str] = []
+    """Actor ids of the parties named in ``start:end``: states first (persons count as their state),
+    then organisations, companies and bodies when fewer than two states are named."""
+    states: list[str] = []
+    others: list[str] = []
     for mention in context.found.all_actors():
         if not start <= mention.start < end or mention.info.get("author"):
             continue
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
             actor_id = context.actor_ids.get(affiliation) if affiliation else None
+            bucket = states
         elif mention.kind == "state":
             actor_id = context.actor_ids.get(mention.key)
+            bucket = states
         else:
-            if mention.info.get("org_kind") in ("government_body", "armed_forces"):
-                continue  # a state's own body speaks for it; the state is the party
+            if mention.info.get("org_kind") == "armed_forces":
+                continue  # a state's forces act for it; the state is the party
             actor_id = context.actor_ids.get(mention.key)
-        if actor_id and actor_id not in ids:
-            ids.append(actor_id)
-    return ids
+            bucket = others
+        if actor_id and actor_id not in states and actor_id not in others:
+            bucket.append(actor_id)
+    return states if len(states) >= 2 else states + others
 
 
 def _clause(text: str, start: int, end: int, at: int) -> tuple[int, int]:
     """The clause of ``start:end`` around ``at``: split at ", which", ", while", ";", " - ", ": ..."."""
     cuts = [start]
-    for match in re.finditer(r",\s+(?:which|who|whose|while|after|although|whereas)\b|;|\s[-–—]\s|\.\s", text[start:end]):
+    for match in re.finditer(
+        r",\s+(?:which|who|whose|while|after|although|whereas)\b|;|\s[-–—]\s|\.\s", text[start:end]
+    ):
         cuts.append(start + match.start())
     cuts.append(end)
     for left, right in zip(cuts, cuts[1:], strict=False):
@@ -110,19 +129,26 @@ def _reporting(sentence: str) -> str:
 
 
 def _date_fields(context: "Context", start: int, end: int) -> tuple[dict, dict]:
-    """Date fields of an event from the first date in ``start:end``, and the guesses behind them."""
-    for date in context.dates:
-        if start <= date.start < end:
-            words = context.article.slice(date.start, date.end)
-            if date.value:
-                guess = {"date": f"from {words!r}" + (" resolved against the article's date" if date.relative else "")}
-                if date.guessed_year:
-                    guess["date"] = f"from {words!r}; the year is the last one the text gave before it"
-                return {"date": date.value}, guess
-            return (
-                {"date_earliest": date.bounds[0], "date_latest": date.bounds[1], "date_basis": f"the text says {words!r}"},  # type: ignore[index]
-                {"date_earliest": f"{words!r} resolved against the article's date"},
-            )
+    """Date fields of an event from the first date in ``start:end`` (a dateline only when the sentence
+    gives no other date), and the guesses behind them."""
+    here = [d for d in context.dates if start <= d.start < end]
+    text = context.article.text
+    if len(here) > 1:
+        line_start = text.rfind("\n", 0, here[0].start) + 1
+        if here[0].start - line_start < 40 and re.match(r"[A-ZÀ-Þ][\w’'.\- ]{1,40},\s*$", text[line_start : here[0].start]):
+            here = here[1:]  # "CONAKRY, 2 October 2026 - Talks ... broke down on Thursday": the dateline dates the story
+    for date in here[:1]:
+        words = context.article.slice(date.start, date.end)
+        if date.value:
+            guess = {"date": f"from {words!r}" + (" resolved against the article's date" if date.relative else "")}
+            if date.guessed_year:
+                guess["date"] = f"from {words!r}; the year is the last one the text gave before it"
+            return {"date": date.value}, guess
+        earliest, latest = date.bounds or ("", "")
+        return (
+            {"date_earliest": earliest, "date_latest": latest, "date_basis": f"the text says {words!r}"},
+            {"date_earliest": f"{words!r} resolved against the article's date"},
+        )
     return {}, {}
 
 
@@ -152,34 +178,79 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
             state_counts[actor_id] = state_counts.get(actor_id, 0) + 1
     main_state = max(state_counts, key=lambda k: (state_counts[k], -min(
         m.start for m in context.found.states if context.actor_ids.get(m.key) == k)), default=None)  # fmt: skip
-    deals: dict[frozenset[str], dict] = {}
-    order: list[frozenset[str]] = []
-    events: list[Proposed] = []
+    deals: dict[tuple, dict] = {}
+    order: list[tuple] = []
+    events: list[dict] = []
+    last_deal: tuple | None = None
+
+    def attach(key: tuple, parties: list[str], index: int, header: bool) -> None:
+        if key not in deals:
+            deals[key] = {"parties": parties, "sentences": [], "headline": []}
+            order.append(key)
+        (deals[key]["headline"] if header else deals[key]["sentences"]).append(index)
+
+    def topic(start: int, end: int) -> str | None:
+        """What a sentence's deal is about: its first commodity, else "security", else unknown."""
+        for mention in context.found.commodities:
+            if start <= mention.start < end:
+                return mention.key
+        return "security" if SECURITY.search(text, start, end) else None
+
+    def same_deal(parties: list[str], subject: str | None) -> tuple | None:
+        """An earlier deal between the same parties about a compatible topic."""
+        for key in reversed(order):
+            if key[0] == frozenset(parties) and (subject is None or key[1] is None or key[1] == subject):
+                return key
+        return None
+
     for index, sentence in enumerate(article.sentences):
         words = text[sentence.start : sentence.end]
-        noun = DEAL_NOUN.search(words)
+        noun = next(
+            (m for m in DEAL_NOUN.finditer(words) if not (m.group()[0].isupper() and m.start() > 0)), None
+        )  # a capitalised noun mid-sentence names a treaty ("the Abraham Accords"), not this deal
         found = _event_type(words)
+        in_deal: tuple | None = None
         if noun:
             at = sentence.start + noun.start()
             c_start, c_end = _clause(text, sentence.start, sentence.end, at)
             parties = _parties(context, c_start, c_end)
             if len(parties) < 2:
                 parties = _parties(context, sentence.start, sentence.end)
-            if len(parties) == 1 and main_state and parties[0] != main_state and not sentence.header:
-                parties = [parties[0], main_state]
-            if len(parties) >= 2:
-                key = frozenset(parties[:2])
-                if key not in deals:
-                    deals[key] = {"parties": parties[:2], "sentences": [], "headline": []}
-                    order.append(key)
-                (deals[key]["headline"] if sentence.header else deals[key]["sentences"]).append(index)
-        if sentence.header or found is None:
+            anaphoric = ANAPHORA.search(words) and not NEW_DEAL.search(words)
+            subject = topic(sentence.start, sentence.end)
+            if len(parties) < 2 and anaphoric and last_deal is not None:
+                in_deal = last_deal  # "the talks", "the offer": the deal the text is already about
+            elif len(parties) == 1 and not sentence.header:
+                same_paragraph = [
+                    k for k in order
+                    if parties[0] in k[0]
+                    and any(article.sentences[i].paragraph == sentence.paragraph for i in deals[k]["sentences"])
+                ]  # fmt: skip
+                if same_paragraph:
+                    in_deal = same_paragraph[-1]
+                elif main_state and parties[0] != main_state:
+                    parties = [parties[0], main_state]
+            if in_deal is None and len(parties) >= 2:
+                pair = parties[:2]
+                if anaphoric and last_deal is not None and last_deal[0] == frozenset(pair):
+                    in_deal = last_deal
+                else:
+                    in_deal = same_deal(pair, subject) or (frozenset(pair), subject)
+                attach(in_deal, deals[in_deal]["parties"] if in_deal in deals else pair, index, sentence.header)
+            elif in_deal is not None:
+                attach(in_deal, deals[in_deal]["parties"], index, sentence.header)
+            if in_deal is not None and not sentence.header:
+                last_deal = in_deal
+        if sentence.header:
             continue
         actors_here = [m for m in context.found.all_actors() if sentence.start <= m.start < sentence.end]
-        if not actors_here:
+        dated = any(sentence.start <= d.start < sentence.end for d in context.dates)
+        if found is None and actors_here and dated:
+            found = ("other", None, 0)  # something dated happened to these actors; the reviewer says what
+        if found is None or not actors_here and not (in_deal is not None and dated):
             continue
         event_type, status, verb_at = found
-        events.append({"sentence": index, "type": event_type, "status": status, "verb": sentence.start + verb_at})  # type: ignore[arg-type]
+        events.append({"sentence": index, "type": event_type, "status": status, "verb": sentence.start + verb_at})
     deal_records, event_records = _deal_records(context, deals, order, events), []
     deal_of_sentence = {i: d for d in deal_records for i in d["_sentences"]}
     seen_status: set[str] = set()
@@ -198,9 +269,14 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
             event_type = {"proposed": "offer", "negotiating": "talks", "signed": "agreement_signed",
                           "collapsed": "agreement_collapsed"}.get(status, "other")  # fmt: skip
             record = _event_record(
-                context, sentence, {"sentence": index, "type": event_type, "status": status, "verb": sentence.start}, deal
+                context,
+                sentence,
+                {"sentence": index, "type": event_type, "status": status, "verb": sentence.start},
+                deal,
             )
-            record.checks.insert(0, f"deal_status: the drafter read '{status}' from the wording; every deal needs a status event")
+            record.checks.insert(
+                0, f"deal_status: the drafter read '{status}' from the wording; every deal needs a status event"
+            )
             event_records.append(record)
     return [d["proposed"] for d in deal_records], event_records
 
@@ -228,6 +304,12 @@ def _deal_records(context: "Context", deals: dict, order: list, events: list[dic
             cid = context.commodity_ids.get(mention.key)
             if cid and index in deal["headline"] and cid not in [c["commodity_id"] for c in commodities]:
                 commodities.append({"commodity_id": cid, "basis": "headline"})
+        paragraphs = {article.sentences[i].paragraph for i in sentence_ids}
+        for mention in context.found.commodities:
+            sentence = article.sentence_at(mention.start)
+            cid = context.commodity_ids.get(mention.key)
+            if cid and sentence.paragraph in paragraphs and cid not in [c["commodity_id"] for c in commodities]:
+                commodities.append({"commodity_id": cid, "basis": "context"})
         if SECURITY.search(body) and commodities:
             deal_type = "minerals_for_security"
         elif INVEST.search(body) and commodities:
@@ -251,7 +333,9 @@ def _deal_records(context: "Context", deals: dict, order: list, events: list[dic
             if date.value and article.sentence_index(date.start) in sentence_ids:
                 year = date.value[:4]
                 break
-        deal_id = context.ids.claim("-".join(sorted(parties)) + f"-{first_commodity}-{word}" + (f"-{year}" if year else ""))
+        deal_id = context.ids.claim(
+            "-".join(sorted(parties)) + f"-{first_commodity}-{word}" + (f"-{year}" if year else "")
+        )
         record: dict = {
             "id": deal_id,
             "title": f"{' – '.join(names)} {first_commodity.replace('-', ' ')} {word}",
@@ -327,7 +411,11 @@ def _value(context: "Context", sentence_ids: list[int]) -> dict | None:
         if quantity.unit not in codes.currencies():
             continue
         amount = quantity.value
-        return {"value_amount": float(amount), "value_currency": quantity.unit, "value_as_reported": quantity.as_written}
+        return {
+            "value_amount": float(amount),
+            "value_currency": quantity.unit,
+            "value_as_reported": quantity.as_written,
+        }
     return None
 
 
@@ -346,12 +434,20 @@ def _terms(context: "Context", parties: list[str], sentence_ids: list[int], comm
         ordered = [p for p in here if p in parties] or parties
         first, second = ordered[0], next((p for p in parties if p != ordered[0]), parties[-1])
         # Who holds the minerals: the subject when it offers, grants, supplies; the other when it asks or buys.
-        asks = re.search(r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants|offered [\w ]*? (?:a stake|access))\b", give_part)
-        holder, other = (second, first) if asks and re.search(r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants)\b", give_part) else (first, second)
+        asks = re.search(
+            r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants|offered [\w ]*? (?:a stake|access))\b", give_part
+        )
+        holder, other = (
+            (second, first)
+            if asks and re.search(r"\b(?:asked|asks|seeks|sought|buy|buys|demanded|wants)\b", give_part)
+            else (first, second)
+        )
         if re.search(r"\b(?:asked|asks)\b", give_part):
             holder, other = first, second  # "X has asked Y for aircraft in return for access": X holds the minerals
         commodity = commodities[0]["commodity_id"] if commodities else None
-        mineral_kind = "mineral_supply" if TRADE.search(give_part) and not ACCESS.search(give_part) else "mineral_access"
+        mineral_kind = (
+            "mineral_supply" if TRADE.search(give_part) and not ACCESS.search(give_part) else "mineral_access"
+        )
         if re.search(r"\brevenues?\b", give_part):
             mineral_kind = "mineral_revenue"
         timing = "promised" if EXPECTED.search(words) else "unspecified"
@@ -371,7 +467,7 @@ def _terms(context: "Context", parties: list[str], sentence_ids: list[int], comm
 
 
 def _tidy(words: str) -> str:
-    words = re.sub(r"\s+", " ", words).strip(" ,.;:-–—\"“”")
+    words = re.sub(r"\s+", " ", words).strip(' ,.;:-–—"“”')
     words = re.sub(r"^[=+\-@]+", "", words).strip()
     return (words[:1].upper() + words[1:]) if words else "See the quote."
 
@@ -419,6 +515,8 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
     guessed["summary"] = "the sentence itself; rewrite it in your words"
     guessed["actors"] = "actors named in the sentence; initiator before the verb, target after"
     checks = []
+    if event["type"] == "other":
+        checks.append("event_type: the sentence dates something without a verb the drafter knows; say what happened")
     if not dates:
         checks.append("date: the sentence gives none; use date_earliest/date_latest if the text bounds it")
     return Proposed("event", "new", record, checks, guessed)

@@ -15,10 +15,11 @@ def marker_line(text: str) -> int | None:
 
 
 def pending_checks(text: str, start: int) -> list[str]:
-    """The checks listed under the marker (lines ``#   - ...`` right after it)."""
+    """The checks listed in the comment block under the marker (lines ``#   - ...``)."""
     checks = []
     for line in text.splitlines()[start:]:
-        if not line.startswith("#   - "):
+        if not line.startswith("#"):
             break
-        checks.append(line[6:].strip())
+        if line.startswith("#   - "):
+            checks.append(line[6:].strip())
     return checks

@@ -99,6 +99,8 @@ def find(article: Article, gazetteer: Gazetteer) -> Mentions:
     _apposition_persons(article, gazetteer, found, place_mask, name_mask)
     _said_persons(article, gazetteer, found, place_mask, name_mask)
     _states(text, gazetteer, found, place_mask)
+    _bare_names(article, gazetteer, found, name_mask)
+    _descriptive_armed(text, gazetteer, found, name_mask)
     _commodities(article, gazetteer, found)
     for group in (found.states, found.persons, found.organisations, found.outlets, found.commodities):
         group.sort(key=lambda m: m.start)
@@ -135,8 +137,7 @@ def _known_actors(text: str, gazetteer: Gazetteer, found: Mentions, place_mask: 
             mention = Mention(kind, match.start(), match.end(), name, "gazetteer", {"org_kind": org_kind})
         (found.persons if kind == "person" else found.organisations).append(mention)
         name_mask.take(match.start(), match.end())
-        if kind == "person":
-            place_mask.take(match.start(), match.end())
+        place_mask.take(match.start(), match.end())
 
 
 def _name_at(text: str, tokens: list[tuple[int, int, str]], index: int, single: bool = False) -> tuple[int, int] | None:
@@ -190,7 +191,7 @@ def _titled_persons(
     text = article.text
     titles = sorted(gazetteer.titles, key=len, reverse=True)
     roles = _role_words()
-    title_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(t) for t in titles) + r")(?![\w-])")
+    title_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in titles) + r")(?![\w-])")
     for sentence in article.sentences:
         tokens = _tokens(text, sentence.start, sentence.end)
         starts = {t[0]: i for i, t in enumerate(tokens)}
@@ -240,9 +241,14 @@ def _titled_persons(
             if span is None:
                 single = _name_at(text, tokens, name_index, single=True)
                 if single and (honorific or title[0].isupper()):
-                    _link_surname(found, text, single, name_mask)
+                    if not _link_surname(found, text, single, name_mask, gazetteer) and title in STRONG_TITLES:
+                        word = text[single[0] : single[1]]
+                        if word not in gazetteer.state_phrases and word not in NOT_NAME:
+                            role_start = _role_start(text, tokens, starts, match.start(), gazetteer, roles)
+                            info = {"role": text[role_start:role_end].strip(" ,"), "surname_only": True}
+                            _person(found, text, *single, "title", info, name_mask)
                 continue
-            if _state_phrase_at(text, gazetteer, *span):
+            if not _plausible_name(text[span[0] : span[1]], gazetteer):
                 continue
             role_start = _role_start(text, tokens, starts, match.start(), gazetteer, roles)
             role = text[role_start:role_end].strip(" ,")
@@ -282,7 +288,7 @@ def _apposition_persons(
             ):
                 j -= 1
             span = _name_at(text, tokens, tokens.index(before[j]))
-            if span is None or span[1] != before[-1][1] or _state_phrase_at(text, gazetteer, *span):
+            if span is None or span[1] != before[-1][1] or not _plausible_name(text[span[0] : span[1]], gazetteer):
                 continue
             if not name_mask.free(*span) or any(gazetteer.organisations.get(text[span[0] : span[1]]) for _ in [0]):
                 continue
@@ -300,14 +306,49 @@ def _apposition_persons(
             place_mask.take(*span)
 
 
-def _link_surname(found: Mentions, text: str, span: tuple[int, int], name_mask: _Mask) -> None:
-    """ "President Trump", "Mrs Kouamé-Traoré": a surname of a person already named counts as that person."""
+def _link_surname(
+    found: Mentions, text: str, span: tuple[int, int], name_mask: _Mask, gazetteer: Gazetteer | None = None
+) -> bool:
+    """A surname of a person already named ("President Trump", "Mrs Kouamé-Traoré"), in the text
+    or among the project's persons, counts as that person."""
     word = text[span[0] : span[1]]
+    if not name_mask.free(*span):
+        return False
     for person in found.persons:
-        if person.key.split()[-1] == word and name_mask.free(*span):
-            found.persons.append(Mention("person", span[0], span[1], person.key, "surname", dict(person.info)))
+        if person.key.split()[-1] == word:
+            info = {k: v for k, v in person.info.items() if k != "role_span"}
+            found.persons.append(Mention("person", span[0], span[1], person.key, "surname", info))
             name_mask.take(*span)
-            return
+            return True
+    if gazetteer is not None:
+        known = [a for a in gazetteer.actors.values() if a.kind == "person" and a.name.split()[-1] == word]
+        if len(known) == 1:
+            found.persons.append(
+                Mention("person", span[0], span[1], known[0].name, "existing", {"existing_id": known[0].id})
+            )
+            name_mask.take(*span)
+            return True
+    return False
+
+
+#: Titles strong enough that "President Trump" names a person by the surname alone.
+STRONG_TITLES = frozenset(
+    "President Senator Secretary Minister Ambassador General Admiral King Queen Emir Governor Mayor Premier "
+    "Chancellor".split()
+) | {"Prime Minister", "Vice President", "Secretary of State"}
+ORG_WORDS = frozenset(
+    "Army Navy Force Forces Command Ministry Mining Bank Group Committee Council Agency Senate Parliament Union "
+    "Organization Organisation Institute Front Movement Company Corporation Survey Office Department Authority "
+    "Accords Accord Agreement Treaty Act Plan Strategy Programme Program Initiative".split()
+)
+
+
+def _plausible_name(name: str, gazetteer: Gazetteer) -> bool:
+    """Not a state, demonym, capital or organisation dressed as a person's name."""
+    if name in gazetteer.state_phrases:
+        return False
+    words = name.replace("’s", "").replace("'s", "").split()
+    return not any(w in gazetteer.state_phrases or w in ORG_WORDS or w in NOT_NAME for w in words)
 
 
 def _role_start(text, tokens, starts, title_start, gazetteer, roles) -> int:  # type: ignore[no-untyped-def]
@@ -358,16 +399,17 @@ def _said_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place
             if single and name_mask.free(*single):
                 word = text[single[0] : single[1]]
                 if any(p.key.split()[-1] == word for p in found.persons) and " " not in word:
-                    _link_surname(found, text, single, name_mask)
+                    _link_surname(found, text, single, name_mask, gazetteer)
                     continue
             span = _name_at(text, tokens, i)
             if span is None or not name_mask.free(*span):
                 continue
-            if SPEECH.match(text, span[1]) and not _state_phrase_at(text, gazetteer, *span):
-                words = text[span[0] : span[1]].split()
-                if any(w in gazetteer.state_phrases or w in NOT_NAME for w in words):
+            name = text[span[0] : span[1]]
+            possessive = re.match(r"[’']s\s+[a-z]", text[span[1] : span[1] + 4])
+            if (SPEECH.match(text, span[1]) or possessive) and _plausible_name(name, gazetteer):
+                if possessive and len(name.split()) > 3:
                     continue
-                _person(found, text, *span, "speech", {}, name_mask)
+                _person(found, text, *span, "speech" if not possessive else "possessive", {}, name_mask)
                 place_mask.take(*span)
 
 
@@ -410,8 +452,15 @@ def _organisations(article: Article, gazetteer: Gazetteer, found: Mentions, name
             continue
         for run in _runs(text, sentence.start, sentence.end):
             words = [t[2] for t in run]
-            if any(w in titles for w in words):
-                continue
+            titled = [i for i, w in enumerate(words) if w in titles]
+            if titled:
+                # "Commander of the U.S. Africa Command": the body is what follows the title
+                cut = titled[-1] + 1
+                while cut < len(words) and words[cut] in ("of", "the", "for", "and"):
+                    cut += 1
+                run, words = run[cut:], words[cut:]
+                if not run:
+                    continue
             kind = None
             start_index = 0
             two = " ".join(words[-2:])
@@ -424,6 +473,12 @@ def _organisations(article: Article, gazetteer: Gazetteer, found: Mentions, name
                     if word in first and i < len(words) - 1:
                         kind, start_index = first[word], i
                         break
+            if kind is None:
+                inner = next(
+                    (i for i, w in enumerate(words[:-2]) if w in last and words[i + 1] in ("of", "for", "on")), None
+                )
+                if inner is not None:
+                    kind = last[words[inner]]  # "National Agency for Hydrocarbon Development"
             if kind is None:
                 continue
             while start_index < len(words) - 1 and words[start_index] in NOT_NAME and words[start_index] not in first:
@@ -510,3 +565,64 @@ def _commodities(article: Article, gazetteer: Gazetteer, found: Mentions) -> Non
         if mention.key in generic and article.sentence_index(mention.start) in specific_sentences:
             continue
         found.commodities.append(mention)
+
+
+BARE_AFTER = re.compile(
+    r"\s+(?:will|would|has|had|is|was|plans|planned|signed|agreed|owns|operates|produces|mines|buys|bought|"
+    r"sells|access|shares|stake|said|says)\b"
+)
+PLACE_BEFORE = re.compile(r"\b(?:in|near|at|to|from|of|around|across|into|outside|north|south|east|west|the)\s+$", re.I)
+
+
+def _bare_names(article: Article, gazetteer: Gazetteer, found: Mentions, name_mask: _Mask) -> None:
+    """A lone capitalised word that acts ("Orano will buy", "given Rusal access") and is no known
+    place, person or word: probably a company or body. A guess the reviewer confirms."""
+    text = article.text
+    taken = {(m.start, m.end) for m in found.states}
+    for sentence in article.sentences:
+        if sentence.header:
+            continue
+        tokens = _tokens(text, sentence.start, sentence.end)
+        for i, (start, end, word) in enumerate(tokens):
+            if i == 0 or not word[0].isupper() or word in NOT_NAME or word.isupper() and len(word) <= 2:
+                continue
+            if (start, end) in taken or not name_mask.free(start, end) or word in gazetteer.state_phrases:
+                continue
+            if word in gazetteer.titles or word.lower() in gazetteer.commodity_phrases:
+                continue
+            prev_word, next_word = tokens[i - 1][2], tokens[i + 1][2] if i + 1 < len(tokens) else ""
+            if _is_cap(prev_word) and text[tokens[i - 1][1] : start] == " " or _is_cap(next_word) and text[end : tokens[i + 1][0]] == " ":
+                continue  # part of a longer name
+            if not BARE_AFTER.match(text, end) or PLACE_BEFORE.search(text[sentence.start : start]):
+                continue
+            if any(p.key.split()[-1] == word for p in found.persons):
+                continue
+            found.organisations.append(Mention("organisation", start, end, word, "bare", {"org_kind": "company"}))
+            name_mask.take(start, end)
+
+
+ARMED_GROUP = re.compile(r"\b(?:armed\s+)?(?:rebel|militant|jihadist|separatist|insurgent|armed)\s+groups?\b", re.I)
+FORCES = r"\s+(?:forces|troops|army|military|soldiers|armed forces)\b"
+
+
+def _descriptive_armed(text: str, gazetteer: Gazetteer, found: Mentions, name_mask: _Mask) -> None:
+    """Armed actors the text names by description: "Rwandan forces", "armed rebel groups"."""
+    demonyms = {d: iso3 for iso3, c in gazetteer.countries.items() for d in c.demonyms}
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(d) for d in sorted(demonyms, key=len, reverse=True)) + r")" + FORCES)
+    seen: set[str] = set()
+    for match in pattern.finditer(text):
+        name = match.group(0)
+        if name.lower() in seen or not name_mask.free(match.start(), match.end()):
+            continue
+        seen.add(name.lower())
+        info = {"org_kind": "armed_forces", "country": demonyms[match.group(1)]}
+        found.organisations.append(Mention("organisation", match.start(), match.end(), name, "description", info))
+    for match in ARMED_GROUP.finditer(text):
+        name = match.group(0)
+        if name.lower() in seen or not name_mask.free(match.start(), match.end()):
+            continue
+        seen.add(name.lower())
+        found.organisations.append(
+            Mention("organisation", match.start(), match.end(), name[0].upper() + name[1:], "description",
+                    {"org_kind": "armed_group"})
+        )  # fmt: skip

@@ -83,7 +83,8 @@ def find(text: str, gazetteer: Gazetteer) -> list[Quantity]:
         if written == "R":
             continue  # too ambiguous without a digit right after: handled as "R" + digits below
         pattern = re.compile(
-            rf"(?<![\w$€£¥]){re.escape(written)}{space}{_NUMBER}(?:\s?{_SCALE})?(?!\s?%)(?![\w.]\d)", re.I if written.isalpha() and len(written) > 2 else 0
+            rf"(?<![\w$€£¥]){re.escape(written)}{space}{_NUMBER}(?:\s?{_SCALE})?(?!\s?%)(?![\w.]\d)",
+            re.I if written.isalpha() and len(written) > 2 else 0,
         )
         for match in pattern.finditer(text):
             add(match, code)

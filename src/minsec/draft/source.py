@@ -105,7 +105,9 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
     if own and outlet_type is None:
         outlet_type = own[1]
     if outlet_type is None:
-        think_tank = THINK_TANK.search(outlet) or re.search(r"Policy (?:Brief|Assessment)|Senior Fellow|^Analysis:", text, re.M)
+        think_tank = THINK_TANK.search(outlet) or re.search(
+            r"Policy (?:Brief|Assessment)|Senior Fellow|^Analysis:", text, re.M
+        )
         outlet_type = "think_tank" if think_tank else "news"
     guessed["outlet_type"] = "guessed from the outlet's name and the text; check who publishes it"
     if title is None:
@@ -117,15 +119,16 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
             continue
         before = text[max(0, mention.start - 60) : mention.start]
         after = text[mention.end : mention.end + 40]
-        if RELAY.search(before) or re.match(r"\s+(?:reported|reports|said|says|first reported|newspaper)\b", after) or re.search(
-            r"\b(?:says|said|reports)\s+$", before
+        if (
+            RELAY.search(before)
+            or re.match(r"\s+(?:reported|reports|said|says|first reported|newspaper)\b", after)
+            or re.search(r"\b(?:says|said|reports)\s+$", before)
         ):
             reports_from.append(mention.key)
     if reports_from:
         guessed["reports_from"] = "outlets the text attributes its reporting to, nearest first; check the chain"
     record: dict = {}
-    wanted = source_id or f"{outlet if outlet != 'TODO' else ''} {title if title != 'TODO' else article.path.stem}"
-    context.source_id = source_id if source_id else context.ids.claim(wanted[:60])
+    context.source_id = source_id if source_id else context.ids.claim(_source_slug(outlet, title, article, context))
     if source_id:
         context.ids.taken.add(source_id)
     context.outlet = outlet
@@ -143,7 +146,12 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
     if url:
         record["url"] = url
     if reports_from:
-        record["reports_from"] = reports_from
+        record["reports_from"] = [
+            {"outlet": name, "outlet_type": context.gazetteer.outlets[name][1]}
+            if name in context.gazetteer.outlets
+            else {"outlet": name}
+            for name in reports_from
+        ]
     record["language"] = "en"
     guessed["language"] = "assumed English"
     file_name = article.path.name
@@ -154,3 +162,24 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
     record["text_sha256"] = article.sha256
     checks.append("keep the article text in your corpus folder (never in the repository); validate with --corpus")
     return Proposed("source", "new", record, checks, guessed)
+
+
+_STOP = frozenset(
+    "a an the of to for in on at and or with by from as is are was were its their how what why who".split()
+)
+
+
+def _source_slug(outlet: str, title: str, article: Article, context: "Context") -> str:
+    """outlet (up to three words) + up to four words of the title + year: ``example-gazette-cobalt-offer-2026``."""
+    from minsec.draft.ids import slug
+
+    parts = []
+    if outlet != "TODO":
+        parts.append(slug(outlet, 24))
+    words = [
+        w for w in re.findall(r"[\w’'-]+", title if title != "TODO" else article.path.stem) if w.lower() not in _STOP
+    ]
+    parts.append(slug(" ".join(words[:4]), 40))
+    if context.published:
+        parts.append(context.published[:4])
+    return "-".join(p for p in parts if p)
