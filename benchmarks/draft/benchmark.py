@@ -42,12 +42,13 @@ def predicted(proposal: dict) -> tuple[dict[str, list], list[str]]:
     """Facts the proposal states, per category, and every quote it cites."""
     facts: dict[str, list] = {c: [] for c in CATEGORIES}
     quotes: list[str] = []
+    source_id = next(r["record"]["id"] for r in proposal["records"] if r["kind"] == "source")
     for item in proposal["records"]:
         record, kind = item["record"], item["kind"]
-        for citation in record.get("citations", []):
-            quotes.append(citation["quote"])
+        cited = list(record.get("citations", []))
         for term in record.get("terms", []):
-            quotes.extend(c["quote"] for c in term.get("citations", []))
+            cited.extend(term.get("citations", []))
+        quotes.extend(c["quote"] for c in cited if c["source_id"] == source_id)  # this article's quotes
         if kind == "source":
             if record.get("published"):
                 facts["dates"].append(str(record["published"]))
@@ -94,7 +95,9 @@ def gold_from_file(path: Path) -> dict[str, list]:
     gold["commodities"] = list(data.get("commodities") or [])
     gold["amounts"] = [(float(v), c) for v, c in data.get("amounts") or []]
     gold["percentages"] = [float(v) for v in data.get("percentages") or []]
-    gold["dates"] = [[str(d) for d in (entry if isinstance(entry, list) else [entry])] for entry in data.get("dates") or []]
+    gold["dates"] = [
+        [str(d) for d in (entry if isinstance(entry, list) else [entry])] for entry in data.get("dates") or []
+    ]
     if data.get("published"):
         published = str(data["published"])
         if not any(published in alternatives for alternatives in gold["dates"]):
@@ -129,7 +132,9 @@ def gold_from_records(article: Path) -> dict[str, list]:
             gold["deals"].append(frozenset(parties))
             cited = {c["id"] for c in records["commodities"] if cites(c)}
             commodity_ids.update(
-                c["commodity_id"] for c in deal.get("commodities", []) if c.get("basis") != "context" and c["commodity_id"] in cited
+                c["commodity_id"]
+                for c in deal.get("commodities", [])
+                if c.get("basis") != "context" and c["commodity_id"] in cited
             )
             if deal.get("value_as_reported") and deal["value_as_reported"] in text:
                 gold["amounts"].append((float(deal["value_amount"]), deal["value_currency"]))
@@ -229,8 +234,12 @@ def run_set(which: str, details: bool) -> dict:
             print(f"\n{which}/{article_path.name}")
             for category in CATEGORIES:
                 found, total, right, predicted_n = result[category]
-                missed = [g for g in gold.get(category, []) if not any(_matches(category, g, p) for p in facts[category])]
-                extra = [p for p in facts[category] if not any(_matches(category, g, p) for g in gold.get(category, []))]
+                missed = [
+                    g for g in gold.get(category, []) if not any(_matches(category, g, p) for p in facts[category])
+                ]
+                extra = [
+                    p for p in facts[category] if not any(_matches(category, g, p) for g in gold.get(category, []))
+                ]
                 if missed or extra:
                     print(f"  {category:<13} recall {found}/{total} precision {right}/{predicted_n}"
                           f"  missed {missed}  extra {extra}")  # fmt: skip

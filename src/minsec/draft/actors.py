@@ -43,7 +43,7 @@ def propose(context: "Context") -> list["Proposed"]:
         if existing:
             context.actor_ids[iso3] = existing.id
             out.append(
-                Proposed("actor", "existing", {"id": existing.id, "name": existing.name, "kind": existing.kind},
+                Proposed("actor", "existing", _existing(context, existing.id),
                          [f"already in records/actors/{existing.id}.yaml; cite this article there if it adds to it"])
             )  # fmt: skip
             continue
@@ -77,8 +77,7 @@ def propose(context: "Context") -> list["Proposed"]:
             existing_id = gazetteer.actor_names[name]
         if existing_id:
             context.actor_ids[name] = existing_id
-            actor = gazetteer.actors[existing_id]
-            out.append(Proposed("actor", "existing", {"id": existing_id, "name": actor.name, "kind": actor.kind},
+            out.append(Proposed("actor", "existing", _existing(context, existing_id),
                                 [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
             continue
         actor_id = context.ids.claim(name)
@@ -88,7 +87,9 @@ def propose(context: "Context") -> list["Proposed"]:
         guessed: dict[str, str] = {}
         checks = ["spelling of the name as the article gives it"]
         if any(m.info.get("surname_only") for m in group):
-            checks.insert(0, "the text gives only the surname; write the full name only if another cited source gives it")
+            checks.insert(
+                0, "the text gives only the surname; write the full name only if another cited source gives it"
+            )
         affiliation = titled.info.get("affiliation")
         if affiliation:
             record["affiliation_id"] = affiliation  # replaced by the state's actor id below
@@ -107,8 +108,7 @@ def propose(context: "Context") -> list["Proposed"]:
         existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None)
         if existing_id:
             context.actor_ids[name] = existing_id
-            actor = gazetteer.actors[existing_id]
-            out.append(Proposed("actor", "existing", {"id": existing_id, "name": actor.name, "kind": actor.kind},
+            out.append(Proposed("actor", "existing", _existing(context, existing_id),
                                 [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
             continue
         actor_id = context.ids.claim(name)
@@ -147,3 +147,8 @@ def propose(context: "Context") -> list["Proposed"]:
             }
             proposed.record = ordered
     return out
+
+
+def _existing(context: "Context", record_id: str) -> dict:
+    """An existing record's fields as in its file."""
+    return dict(context.gazetteer.existing.get(record_id) or {"id": record_id})

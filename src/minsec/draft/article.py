@@ -10,12 +10,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from minsec.draft.gazetteer import word_list
+
 QUOTE_LIMIT = 500
 #: Abbreviations after which a full stop does not end a sentence.
-ABBREVIATIONS = frozenset(
-    "Dr Mr Mrs Ms Prof Gen Sen Rep St Jr Sr Lt Col Maj Capt Adm Gov Pres Sgt No Nos vs Inc Corp Co Ltd "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec approx est Mt Ft e.g i.e U.S U.K U.N D.R.C U.A.E".split()
-)
+ABBREVIATIONS = word_list("abbreviation")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
 _LEAD_TRIM = re.compile(r"[\s\-–—=+@•*·:;,.]+")
 _BODY_MIN_WORDS = 12
@@ -86,7 +85,8 @@ class Article:
 
 
 def trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """Shrink ``start:end`` so the quote starts with a word or quotation mark (never =, +, - or @) and has no outer space."""
+    """Shrink ``start:end`` so that the quote starts with a word or quotation mark (never =, +, - or @)
+    and has no white space around it."""
     lead = _LEAD_TRIM.match(text, start, end)
     if lead:
         start = lead.end()
@@ -108,7 +108,8 @@ def read_article(path: Path) -> Article:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ArticleError(
-            f"{path}: byte {error.start} is not UTF-8; save the article as UTF-8 text (the quotes are checked against it)"
+            f"{path}: byte {error.start} is not UTF-8; save the article as UTF-8 text "
+            "(the quotes are checked against it)"
         ) from None
     if not text.strip():
         raise ArticleError(f"{path}: the file is empty; give the article's text")

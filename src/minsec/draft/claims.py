@@ -17,7 +17,7 @@ ATTRIBUTION = [
             r"(?:\s+(?:said|say|says|estimate|estimates|indicate|put|told))"
         ),
         "official",
-    ),  # fmt: skip
+    ),
     (re.compile(r"\b((?:[\w-]+ )?(?:analysts|observers|experts|economists)(?: at [\w ]+?)?)\b"), "analysts"),
     (
         re.compile(r"\b((?:diplomatic )?sources|people familiar with [\w ]+|two diplomats|diplomats)\b"),

@@ -20,7 +20,7 @@ def propose(context: "Context") -> list["Proposed"]:
         entry = context.gazetteer.commodities[cid]
         if entry.existing:
             context.commodity_ids[cid] = cid
-            out.append(Proposed("commodity", "existing", {"id": cid, "name": entry.name, "kind": entry.kind},
+            out.append(Proposed("commodity", "existing", dict(context.gazetteer.existing.get(cid) or {"id": cid}),
                                 [f"already in records/commodities/{cid}.yaml"]))  # fmt: skip
             continue
         new_id = context.ids.claim(cid)

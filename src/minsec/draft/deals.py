@@ -6,10 +6,11 @@ The headline never sets a status (headlines overstate); when it contradicts the 
 reviewer is told.
 """
 
+import itertools
 import re
 from typing import TYPE_CHECKING
 
-from minsec.draft.mentions import Mention
+from minsec.dates import Window
 
 if TYPE_CHECKING:
     from minsec.draft.proposal import Context, Proposed
@@ -86,8 +87,8 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
             actor_id = context.actor_ids.get(mention.key)
             bucket = states
         else:
-            if mention.info.get("org_kind") == "armed_forces":
-                continue  # a state's forces act for it; the state is the party
+            if mention.info.get("org_kind") in ("armed_forces", "government_body"):
+                continue  # a state's forces and bodies act for it; the state is the party
             actor_id = context.actor_ids.get(mention.key)
             bucket = others
         if actor_id and actor_id not in states and actor_id not in others:
@@ -95,25 +96,97 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
     return states if len(states) >= 2 else states + others
 
 
+def _actor_spans(context: "Context", start: int, end: int) -> list[tuple[int, int, str, str]]:
+    """(start, end, actor id, kind) of the actors in ``start:end`` that can be a deal's party."""
+    spans = []
+    for mention in context.found.all_actors():
+        if not start <= mention.start < end or mention.info.get("author"):
+            continue
+        if mention.kind == "person":
+            affiliation = mention.info.get("affiliation")
+            actor_id = context.actor_ids.get(affiliation) if affiliation else None
+        elif mention.kind == "organisation" and mention.info.get("org_kind") == "armed_forces":
+            continue
+        else:
+            actor_id = context.actor_ids.get(mention.key)
+        if actor_id:
+            spans.append((mention.start, mention.end, actor_id, mention.kind))
+    return spans
+
+
+PARTY_VERB = r"(?:signed|agreed|concluded|struck|sealed|inked|reached|are negotiating|were negotiating|are in talks|" \
+    r"announced|began|started|held|opened|have agreed|have signed|will sign|plan to sign)"  # fmt: skip
+AFTER_STATE = re.compile(r"\s+(?:state-owned\s+|state\s+)?(?:company|firm|group|miner|giant|producer|conglomerate)\s+$")
+
+
+def _pattern_parties(context: "Context", start: int, end: int, at: int) -> list[str] | None:
+    """The parties a sentence names by its structure: "between A and B", "A and B signed",
+    "A signed an agreement with B". None when it has no such structure."""
+    text = context.article.text
+    spans = _actor_spans(context, start, end)
+    if len(spans) < 2:
+        return None
+    between = re.compile(r"\bbetween\s+(?:the\s+)?$")
+    for i, (a_start, _, a_id, _) in enumerate(spans[:-1]):
+        if between.search(text[max(start, a_start - 16) : a_start]):
+            b = next(
+                (
+                    s
+                    for s in spans[i + 1 :]
+                    if s[2] != a_id and re.fullmatch(r"\s+and\s+(?:the\s+)?", text[spans[i][1] : s[0]] or "x")
+                ),
+                None,
+            )
+            if b:
+                return [a_id, b[2]]
+    for i, (_, a_end, a_id, _) in enumerate(spans[:-1]):
+        b = spans[i + 1]
+        if (
+            b[2] != a_id
+            and re.fullmatch(r"\s+and\s+(?:the\s+)?", text[a_end : b[0]])
+            and re.match(rf"\s+(?:have\s+|had\s+|are\s+|were\s+)?{PARTY_VERB}\b", text[b[1] : end])
+        ):
+            return [a_id, b[2]]
+    for match in re.finditer(r"\bwith\s+", text[start:end]):
+        with_end = start + match.end()
+        if with_end < at - 80 or with_end > at + 80:
+            continue
+        after = [s for s in spans if with_end <= s[0] < with_end + 40]
+        if not after:
+            continue
+        b = after[0]
+        if b[3] == "state" and len(after) > 1 and AFTER_STATE.match(text[b[1] : after[1][0]]):
+            b = after[1]  # "with U.S. company Chevron": the company is the party
+        before = [s for s in spans if s[1] <= start + match.start() and s[2] != b[2]]
+        if before:
+            return [before[-1][2], b[2]]
+    return None
+
+
 def _clause(text: str, start: int, end: int, at: int) -> tuple[int, int]:
     """The clause of ``start:end`` around ``at``: split at ", which", ", while", ";", " - ", ": ..."."""
     cuts = [start]
-    for match in re.finditer(
-        r",\s+(?:which|who|whose|while|after|although|whereas)\b|;|\s[-–—]\s|\.\s", text[start:end]
-    ):
+    for match in re.finditer(r",\s+(?:which|who|whose|while|after|although|whereas)\b|;|\s[-–—]\s", text[start:end]):
         cuts.append(start + match.start())
     cuts.append(end)
-    for left, right in zip(cuts, cuts[1:], strict=False):
+    for left, right in itertools.pairwise(cuts):
         if left <= at < right:
             return left, right
     return start, end
 
 
+MODAL = re.compile(r"\b(?:could|would|may|might|will|shall|expected to|set to|plans? to|is to|are to|hopes? to|"
+                   r"aims? to|wants? to|to)\s+(?:be\s+|have\s+|soon\s+|formally\s+)?$")  # fmt: skip
+
+
 def _event_type(sentence: str) -> tuple[str, str | None, int] | None:
+    """(event type, deal status or None, offset of the verb) for the most decisive verb of the sentence."""
     for pattern, event_type, status in EVENT_VERBS:
         for match in re.finditer(pattern, sentence):
             if status and NEGATED.search(sentence[: match.start()]):
                 return "statement", None, match.start()
+            if status and status != "proposed" and MODAL.search(sentence[max(0, match.start() - 30) : match.start()]):
+                return event_type, None, match.start()  # "could be signed": expected, not yet a status
             return event_type, status, match.start()
     return None
 
@@ -135,8 +208,12 @@ def _date_fields(context: "Context", start: int, end: int) -> tuple[dict, dict]:
     text = context.article.text
     if len(here) > 1:
         line_start = text.rfind("\n", 0, here[0].start) + 1
-        if here[0].start - line_start < 40 and re.match(r"[A-ZÀ-Þ][\w’'.\- ]{1,40},\s*$", text[line_start : here[0].start]):
-            here = here[1:]  # "CONAKRY, 2 October 2026 - Talks ... broke down on Thursday": the dateline dates the story
+        if here[0].start - line_start < 40 and re.match(
+            r"[A-ZÀ-Þ][\w’'.\- ]{1,40},\s*$", text[line_start : here[0].start]
+        ):
+            here = here[
+                1:
+            ]  # "CONAKRY, 2 October 2026 - Talks ... broke down on Thursday": the dateline dates the story
     for date in here[:1]:
         words = context.article.slice(date.start, date.end)
         if date.value:
@@ -168,7 +245,6 @@ def _term_kind_for_counterpart(words: str) -> str:
 
 
 def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
-    from minsec.draft.proposal import Proposed
 
     article, text = context.article, context.article.text
     state_counts: dict[str, int] = {}
@@ -190,16 +266,24 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
         (deals[key]["headline"] if header else deals[key]["sentences"]).append(index)
 
     def topic(start: int, end: int) -> str | None:
-        """What a sentence's deal is about: its first commodity, else "security", else unknown."""
+        """What a sentence's deal is about: its first specific commodity, else "security", else unknown
+        (a vague term such as "minerals" fits any deal)."""
         for mention in context.found.commodities:
-            if start <= mention.start < end:
+            if start <= mention.start < end and context.gazetteer.commodities[mention.key].kind != "unspecified":
                 return mention.key
+        if any(start <= m.start < end for m in context.found.commodities):
+            return "minerals"
         return "security" if SECURITY.search(text, start, end) else None
+
+    def compatible(one: str | None, other: str | None) -> bool:
+        if one is None or other is None or one == other:
+            return True
+        return "minerals" in (one, other) and "security" not in (one, other)
 
     def same_deal(parties: list[str], subject: str | None) -> tuple | None:
         """An earlier deal between the same parties about a compatible topic."""
         for key in reversed(order):
-            if key[0] == frozenset(parties) and (subject is None or key[1] is None or key[1] == subject):
+            if key[0] == frozenset(parties) and compatible(key[1], subject):
                 return key
         return None
 
@@ -213,9 +297,11 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
         if noun:
             at = sentence.start + noun.start()
             c_start, c_end = _clause(text, sentence.start, sentence.end, at)
-            parties = _parties(context, c_start, c_end)
+            parties = _pattern_parties(context, c_start, c_end, at) or _parties(context, c_start, c_end)
             if len(parties) < 2:
-                parties = _parties(context, sentence.start, sentence.end)
+                parties = _pattern_parties(context, sentence.start, sentence.end, at) or _parties(
+                    context, sentence.start, sentence.end
+                )
             anaphoric = ANAPHORA.search(words) and not NEW_DEAL.search(words)
             subject = topic(sentence.start, sentence.end)
             if len(parties) < 2 and anaphoric and last_deal is not None:
@@ -228,8 +314,15 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
                 ]  # fmt: skip
                 if same_paragraph:
                     in_deal = same_paragraph[-1]
-                elif main_state and parties[0] != main_state:
-                    parties = [parties[0], main_state]
+                else:
+                    # "a similar deal with Ukraine": the other side is the party the article is about,
+                    # the first party of the deal it last described, else the state it names most.
+                    other = next(
+                        (p for p in (deals[last_deal]["parties"] if last_deal else []) if p != parties[0]), None
+                    )
+                    other = other or (main_state if main_state != parties[0] else None)
+                    if other:
+                        parties = [other, parties[0]]
             if in_deal is None and len(parties) >= 2:
                 pair = parties[:2]
                 if anaphoric and last_deal is not None and last_deal[0] == frozenset(pair):
@@ -247,7 +340,7 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
         dated = any(sentence.start <= d.start < sentence.end for d in context.dates)
         if found is None and actors_here and dated:
             found = ("other", None, 0)  # something dated happened to these actors; the reviewer says what
-        if found is None or not actors_here and not (in_deal is not None and dated):
+        if found is None or (not actors_here and not (in_deal is not None and dated)):
             continue
         event_type, status, verb_at = found
         events.append({"sentence": index, "type": event_type, "status": status, "verb": sentence.start + verb_at})
@@ -278,7 +371,74 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
                 0, f"deal_status: the drafter read '{status}' from the wording; every deal needs a status event"
             )
             event_records.append(record)
-    return [d["proposed"] for d in deal_records], event_records
+    return [d["proposed"] for d in deal_records], _consistent(_merged(event_records))
+
+
+def _window(record: dict) -> Window:
+    return Window.of(record.get("date"), record.get("date_earliest"), record.get("date_latest"))
+
+
+def _merged(events: list["Proposed"]) -> list["Proposed"]:
+    """One event per (type, actors) and time: the validator rightly calls two such events a duplicate."""
+    kept: list[Proposed] = []
+    for event in events:
+        key = (event.record["event_type"], frozenset(a["actor_id"] for a in event.record["actors"]))
+        twin = next(
+            (k for k in kept
+             if (k.record["event_type"], frozenset(a["actor_id"] for a in k.record["actors"])) == key
+             and _window(k.record).overlaps(_window(event.record))
+             and (k.record.get("deal_id") == event.record.get("deal_id") or not event.record.get("deal_id")
+                  or not k.record.get("deal_id"))),
+            None,
+        )  # fmt: skip
+        if twin is None:
+            kept.append(event)
+            continue
+        if len(twin.record["citations"]) < 3:
+            twin.record["citations"].extend(c for c in event.record["citations"] if c not in twin.record["citations"])
+        if not _window(twin.record).dated and _window(event.record).dated:
+            for name in ("date", "date_earliest", "date_latest", "date_basis"):
+                if name in event.record:
+                    twin.record[name] = event.record[name]
+        if "deal_status" not in twin.record and "deal_status" in event.record:
+            twin.record.pop("deal_id", None)
+            twin.record = _insert_after(
+                twin.record, "summary", {"deal_id": event.record["deal_id"], "deal_status": event.record["deal_status"]}
+            )
+        elif "deal_id" not in twin.record and "deal_id" in event.record:
+            twin.record = _insert_after(twin.record, "summary", {"deal_id": event.record["deal_id"]})
+        merged = "merged from several sentences that seem to report one event; split it if they do not"
+        if merged not in twin.checks:
+            twin.checks.append(merged)
+    return kept
+
+
+def _consistent(events: list["Proposed"]) -> list["Proposed"]:
+    """Keep a deal's status history orderable: an event whose time overlaps another status event of
+    the same deal with another status gives up its deal_status (the less precise, or the later one in the text)."""
+    by_deal: dict[str, list[Proposed]] = {}
+    for event in events:
+        if event.record.get("deal_status"):
+            by_deal.setdefault(event.record["deal_id"], []).append(event)
+    for group in by_deal.values():
+        for index, event in enumerate(group):
+            window = _window(event.record)
+            for other in group[:index]:
+                if "deal_status" not in other.record or other.record["deal_status"] == event.record.get("deal_status"):
+                    continue
+                other_window = _window(other.record)
+                if not window.overlaps(other_window):
+                    continue
+                loser = event if (other_window.dated or not window.dated) else other
+                status = loser.record.pop("deal_status")
+                loser.guessed.pop("deal_status", None)
+                loser.checks.append(
+                    f"deal_status: the sentence reads as '{status}', but its time cannot be ordered against the deal's "
+                    "other status events; add it back with a date or bounds if the text orders them"
+                )
+                if "deal_status" not in event.record:
+                    break
+    return events
 
 
 def _deal_records(context: "Context", deals: dict, order: list, events: list[dict]) -> list[dict]:
@@ -340,7 +500,10 @@ def _deal_records(context: "Context", deals: dict, order: list, events: list[dic
             "id": deal_id,
             "title": f"{' – '.join(names)} {first_commodity.replace('-', ' ')} {word}",
             "deal_type": deal_type,
-            "summary": f"A {first_commodity.replace('-', ' ')} {word} between {' and '.join(names)}, as the article reports it.",
+            "summary": (
+                f"A {first_commodity.replace('-', ' ')} {word} between {' and '.join(names)}, "
+                "as the article reports it."
+            ),
         }
         guessed = {
             "title": "made up from the parties and the first commodity; reword it",
@@ -401,10 +564,20 @@ def _name(context: "Context", actor_id: str) -> str:
     return actor_id
 
 
+VALUE_WORDS = re.compile(r"\b(?:worth|valued|value|package|fund|investment|loan|contract|deal|agreement|pact|"
+                         r"accord|financ\w+)\b", re.I)  # fmt: skip
+NOT_VALUE = re.compile(r"\b(?:reserves|deposits|untapped|wealth|exported|exports|revenues?|GDP)\b", re.I)
+
+
 def _value(context: "Context", sentence_ids: list[int]) -> dict | None:
-    article = context.article
+    """The deal's stated value: an amount in one of its sentences that speaks of worth, not of reserves."""
+    article, text = context.article, context.article.text
     for quantity in context.quantities:
         if not quantity.is_money or article.sentence_index(quantity.start) not in sentence_ids:
+            continue
+        sentence = article.sentence_at(quantity.start)
+        words = text[sentence.start : sentence.end]
+        if not VALUE_WORDS.search(words) or NOT_VALUE.search(words):
             continue
         from minsec import codes
 
@@ -425,7 +598,7 @@ def _terms(context: "Context", parties: list[str], sentence_ids: list[int], comm
         sentence = article.sentences[index]
         words = text[sentence.start : sentence.end]
         exchange = re.search(r"\b(?:in exchange for|in return for|for|while)\b", words)
-        if not exchange or exchange.group() in ("for", "while") and not SECURITY.search(words[exchange.end() :]):
+        if not exchange or (exchange.group() in ("for", "while") and not SECURITY.search(words[exchange.end() :])):
             continue
         give_part, get_part = words[: exchange.start()], words[exchange.end() :]
         cut = re.search(r"[,;.]\s|\s[-–—]\s", get_part)
@@ -520,3 +693,15 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
     if not dates:
         checks.append("date: the sentence gives none; use date_earliest/date_latest if the text bounds it")
     return Proposed("event", "new", record, checks, guessed)
+
+
+def _insert_after(record: dict, after: str, fields: dict) -> dict:
+    """The record with ``fields`` placed after ``after`` (field order is the order files are written in)."""
+    out: dict = {}
+    for name, value in record.items():
+        if name in fields:
+            continue
+        out[name] = value
+        if name == after:
+            out.update(fields)
+    return out

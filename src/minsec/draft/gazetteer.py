@@ -65,10 +65,21 @@ class Gazetteer:
     #: name or alias as written -> existing actor id
     actor_names: dict[str, str] = field(default_factory=dict)
     taken_ids: set[str] = field(default_factory=set)
+    #: existing deals and events (plain data as in their files), to match proposals against
+    deals: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    #: id -> the record's fields as in its file, for actors, commodities, deals and events
+    existing: dict[str, dict] = field(default_factory=dict)
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """The words of one list in ``data/words.tsv`` (abbreviation, not_name, particle, strong_title, org_word)."""
+    return frozenset(word for word, list_name in _rows("words.tsv") if list_name == name)
 
 
 def _rows(name: str) -> list[list[str]]:
-    lines = [line for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line and not line[0] == "#"]
+    lines = [line for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
     header = lines[0].split("\t")
     rows = []
     for line in lines[1:]:
@@ -169,6 +180,7 @@ def load(root: Path | None) -> Gazetteer:
                 role=data.get("role"),
             )
             gazetteer.actors[actor.id] = actor
+            gazetteer.existing[actor.id] = data
             for name in actor.names:
                 gazetteer.actor_names.setdefault(name, actor.id)
         for path in sorted((records / "commodities").glob("*.yaml")):
@@ -176,9 +188,16 @@ def load(root: Path | None) -> Gazetteer:
             if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
                 continue
             cid = str(data.get("id", path.stem))
+            gazetteer.existing[cid] = data
             known = gazetteer.commodities.get(cid)
             names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
             gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
+        for folder, bucket in (("deals", gazetteer.deals), ("events", gazetteer.events)):
+            for path in sorted((records / folder).glob("*.yaml")):
+                data = _read_yaml(path)
+                if data and not data.get("withdrawn") and isinstance(data.get("id"), str):
+                    bucket.append(data)
+                    gazetteer.existing[data["id"]] = data
     for entry in gazetteer.commodities.values():
         for name in entry.names:
             phrase = name.lower()
@@ -189,7 +208,13 @@ def load(root: Path | None) -> Gazetteer:
 
 
 def phrase_pattern(phrases: list[str], flags: int = 0) -> re.Pattern[str]:
-    """One regex matching any of ``phrases`` as whole words, longest first."""
-    ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
+    """One regex matching any of ``phrases`` as whole words, longest first (compiled once per list)."""
+    return _phrase_pattern(tuple(sorted(set(phrases))), flags)
+
+
+@cache
+def _phrase_pattern(phrases: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=lambda p: (-len(p), p))
     body = "|".join(re.escape(p) for p in ordered)
-    return re.compile(rf"(?<![\w’'-])(?:{body})(?![\w-]|’\w|'\w)", flags)
+    # Hyphens and possessives may follow: "US-Danish", "Algeria’s", "lithium-for-arms".
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)

@@ -23,3 +23,15 @@ def pending_checks(text: str, start: int) -> list[str]:
         if line.startswith("#   - "):
             checks.append(line[6:].strip())
     return checks
+
+
+def without_marker(text: str) -> str:
+    """The file as a reviewer leaves it: the marker and the comment lines under it removed."""
+    lines = text.splitlines(keepends=True)
+    number = marker_line(text)
+    if number is None:
+        return text
+    end = number
+    while end < len(lines) and lines[end].startswith("#"):
+        end += 1
+    return "".join(lines[: number - 1] + lines[end:])

@@ -12,25 +12,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from minsec.draft.article import Article
-from minsec.draft.gazetteer import DATA, Gazetteer, phrase_pattern
+from minsec.draft.gazetteer import DATA, Gazetteer, phrase_pattern, word_list
 
 UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
 #: A word token; initialisms such as U.S. keep their full stops.
 TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w][\w’'&-]*")
 #: Capitalised words that do not start or make a name.
-NOT_NAME = frozenset(
-    "The A An This That These Those It Its He She They We I In On At For From With By As After Before Since Until "
-    "During Under Over But And Or If While Although When Where Which Who Whose What Why How According Meanwhile "
-    "Here There Not No Yes Some Most Many All Both Each Every Other Such Our Their His Her Your Taken Together "
-    "However Also Earlier Later Last Next Just Only Even Still Yet Then Now Today Tomorrow Yesterday Officials "
-    "Analysts Observers Diplomatic Reports Sources Experts Opposition Environmental Published Original Source "
-    "January February March April May June July August September October November December Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday President Minister Secretary General Senator Ambassador Policy "
-    "Analysis Brief Introduction Conclusion Update Exclusive Editorial Opinion Comment Invented Events People "
-    "Quotes Mrs Mr Ms Dr Prof Gen Sen Rep Ministry Government State Republic Kingdom Democratic United "
-    "Africa Africa's Asia Europe European Arctic Sahel Western Eastern Northern Southern Central Gulf Sea".split()
-)
-PARTICLES = frozenset("de dela del della da das do dos du van von der den bin ibn bint al el le la di y".split())
+NOT_NAME = word_list("not_name")
+PARTICLES = word_list("particle")
 SPEECH = re.compile(
     r"\s+(?:said|says|told|announced|added|stated|argued|wrote|warned|noted|explained|insisted|confirmed|denied|"
     r"urged|called|declared|stressed|emphasi[sz]ed|highlighted|has said|had said)\b"
@@ -155,7 +144,7 @@ def _name_at(text: str, tokens: list[tuple[int, int, str]], index: int, single: 
         if word in PARTICLES and end_index + 2 < len(tokens) and _is_cap(tokens[end_index + 2][2]):
             end_index += 1
             continue
-        if not _is_cap(word) or word in NOT_NAME or word.isupper() and len(word) > 3:
+        if not _is_cap(word) or word in NOT_NAME or (word.isupper() and len(word) > 3):
             break
         end_index += 1
         count += 1
@@ -187,7 +176,7 @@ def _state_phrase_at(text: str, gazetteer: Gazetteer, start: int, end: int) -> s
 def _titled_persons(
     article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask
 ) -> None:
-    """Names after a title ("Defence Minister X", "Ambassador to Washington, X") or before one ("X, spokesperson for")."""
+    """Names after a title ("Defence Minister X", "Ambassador to Washington, X"), and bylines."""
     text = article.text
     titles = sorted(gazetteer.titles, key=len, reverse=True)
     roles = _role_words()
@@ -240,13 +229,13 @@ def _titled_persons(
             span = _name_at(text, tokens, name_index)
             if span is None:
                 single = _name_at(text, tokens, name_index, single=True)
-                if single and (honorific or title[0].isupper()):
-                    if not _link_surname(found, text, single, name_mask, gazetteer) and title in STRONG_TITLES:
-                        word = text[single[0] : single[1]]
-                        if word not in gazetteer.state_phrases and word not in NOT_NAME:
-                            role_start = _role_start(text, tokens, starts, match.start(), gazetteer, roles)
-                            info = {"role": text[role_start:role_end].strip(" ,"), "surname_only": True}
-                            _person(found, text, *single, "title", info, name_mask)
+                linked = single and (honorific or title[0].isupper())
+                if linked and not _link_surname(found, text, single, name_mask, gazetteer) and title in STRONG_TITLES:
+                    word = text[single[0] : single[1]]  # type: ignore[index]
+                    if word not in gazetteer.state_phrases and word not in NOT_NAME:
+                        role_start = _role_start(text, tokens, starts, match.start(), gazetteer, roles)
+                        info = {"role": text[role_start:role_end].strip(" ,"), "surname_only": True}
+                        _person(found, text, *single, "title", info, name_mask)  # type: ignore[misc]
                 continue
             if not _plausible_name(text[span[0] : span[1]], gazetteer):
                 continue
@@ -332,15 +321,8 @@ def _link_surname(
 
 
 #: Titles strong enough that "President Trump" names a person by the surname alone.
-STRONG_TITLES = frozenset(
-    "President Senator Secretary Minister Ambassador General Admiral King Queen Emir Governor Mayor Premier "
-    "Chancellor".split()
-) | {"Prime Minister", "Vice President", "Secretary of State"}
-ORG_WORDS = frozenset(
-    "Army Navy Force Forces Command Ministry Mining Bank Group Committee Council Agency Senate Parliament Union "
-    "Organization Organisation Institute Front Movement Company Corporation Survey Office Department Authority "
-    "Accords Accord Agreement Treaty Act Plan Strategy Programme Program Initiative".split()
-)
+STRONG_TITLES = word_list("strong_title")
+ORG_WORDS = word_list("org_word")
 
 
 def _plausible_name(name: str, gazetteer: Gazetteer) -> bool:
@@ -364,8 +346,7 @@ def _role_start(text, tokens, starts, title_start, gazetteer, roles) -> int:  # 
             break
         word = prev[2].removesuffix("’s").removesuffix("'s")
         if (
-            word in roles
-            and word[0].isupper()
+            (word in roles and word[0].isupper())
             or word in gazetteer.state_phrases
             or word in ("Opposition", "senior", "Senior")
         ):
@@ -377,13 +358,12 @@ def _role_start(text, tokens, starts, title_start, gazetteer, roles) -> int:  # 
 
 
 def _affiliation(text: str, gazetteer: Gazetteer, start: int, end: int, floor: int) -> str | None:
-    """The state a role names ("Congolese Defence Minister", "Algeria's Ambassador", "Minister of Mines of Peru")."""
-    window = text[start:end]
-    for phrase, (iso3, _) in sorted(gazetteer.state_phrases.items(), key=lambda p: -len(p[0])):
-        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", window):
-            if re.search(rf"\bto\s+(?:the\s+)?{re.escape(phrase)}", window):
-                continue  # "Ambassador to Washington": the host, not the affiliation
-            return iso3
+    """The state a role names ("Congolese Defence Minister", "Algeria's Ambassador"), not the host of
+    "Ambassador to Washington"."""
+    for match in phrase_pattern(list(gazetteer.state_phrases)).finditer(text, start, end):
+        if re.search(r"\bto\s+(?:the\s+)?$", text[start : match.start()]):
+            continue
+        return gazetteer.state_phrases[match.group()][0]
     return None
 
 
@@ -584,14 +564,16 @@ def _bare_names(article: Article, gazetteer: Gazetteer, found: Mentions, name_ma
             continue
         tokens = _tokens(text, sentence.start, sentence.end)
         for i, (start, end, word) in enumerate(tokens):
-            if i == 0 or not word[0].isupper() or word in NOT_NAME or word.isupper() and len(word) <= 2:
+            if i == 0 or not word[0].isupper() or word in NOT_NAME or (word.isupper() and len(word) <= 2):
                 continue
             if (start, end) in taken or not name_mask.free(start, end) or word in gazetteer.state_phrases:
                 continue
             if word in gazetteer.titles or word.lower() in gazetteer.commodity_phrases:
                 continue
             prev_word, next_word = tokens[i - 1][2], tokens[i + 1][2] if i + 1 < len(tokens) else ""
-            if _is_cap(prev_word) and text[tokens[i - 1][1] : start] == " " or _is_cap(next_word) and text[end : tokens[i + 1][0]] == " ":
+            if (_is_cap(prev_word) and text[tokens[i - 1][1] : start] == " ") or (
+                _is_cap(next_word) and text[end : tokens[i + 1][0]] == " "
+            ):
                 continue  # part of a longer name
             if not BARE_AFTER.match(text, end) or PLACE_BEFORE.search(text[sentence.start : start]):
                 continue
@@ -608,9 +590,8 @@ FORCES = r"\s+(?:forces|troops|army|military|soldiers|armed forces)\b"
 def _descriptive_armed(text: str, gazetteer: Gazetteer, found: Mentions, name_mask: _Mask) -> None:
     """Armed actors the text names by description: "Rwandan forces", "armed rebel groups"."""
     demonyms = {d: iso3 for iso3, c in gazetteer.countries.items() for d in c.demonyms}
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(d) for d in sorted(demonyms, key=len, reverse=True)) + r")" + FORCES)
     seen: set[str] = set()
-    for match in pattern.finditer(text):
+    for match in _forces_pattern(tuple(sorted(demonyms))).finditer(text):
         name = match.group(0)
         if name.lower() in seen or not name_mask.free(match.start(), match.end()):
             continue
@@ -626,3 +607,9 @@ def _descriptive_armed(text: str, gazetteer: Gazetteer, found: Mentions, name_ma
             Mention("organisation", match.start(), match.end(), name[0].upper() + name[1:], "description",
                     {"org_kind": "armed_group"})
         )  # fmt: skip
+
+
+@cache
+def _forces_pattern(demonyms: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(d) for d in sorted(demonyms, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(" + alternatives + r")" + FORCES)

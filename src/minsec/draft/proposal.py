@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minsec.draft import actors, claims, commodities, deals, mentions, quantities, source
+from minsec.draft import actors, claims, commodities, deals, match, mentions, quantities, source
 from minsec.draft import dates as dates_module
 from minsec.draft.article import Article
 from minsec.draft.gazetteer import Gazetteer
@@ -92,6 +92,7 @@ def draft(article: Article, gazetteer: Gazetteer, url: str | None = None, source
     records.extend(deal_records)
     records.extend(event_records)
     records.extend(claims.propose(context))
+    match.existing(records, gazetteer)
     return Proposal(article, records, time.perf_counter() - started)
 
 

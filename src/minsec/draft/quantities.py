@@ -5,6 +5,7 @@ tonnages. Bare numbers (the 30 of "April 30", a year, a count of drones) are not
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from minsec.draft.gazetteer import Gazetteer
 
@@ -52,6 +53,24 @@ def _number(match: re.Match[str]) -> float | None:
         return None
     scale = (groups.get("scale") or "").lower()
     return value * SCALES.get(scale, 1)
+
+
+@cache
+def _currency_patterns(currencies: tuple[tuple[str, str, str], ...]) -> list[tuple[re.Pattern[str], str]]:
+    """Amount patterns, words after the number first ("two billion dollars"), then symbols and codes before it."""
+    patterns = []
+    for written, position, code in currencies:
+        if position == "after":
+            patterns.append((re.compile(
+                rf"(?<![\w.])(?:{_NUMBER}|{_WORDS})(?:\s+{_SCALE})?\s+(?:of\s+)?{re.escape(written)}(?!\w)", re.I
+            ), code))  # fmt: skip
+    for written, position, code in currencies:
+        if position == "before" and written != "R":  # a bare "R" is too ambiguous
+            flags = re.I if written.isalpha() and len(written) > 2 else 0
+            patterns.append((re.compile(
+                rf"(?<![\w$€£¥]){re.escape(written)}\s?{_NUMBER}(?:\s?{_SCALE})?(?!\s?%)(?![\w.]\d)", flags
+            ), code))  # fmt: skip
+    return patterns
 
 
 def find(text: str, gazetteer: Gazetteer) -> list[Quantity]:

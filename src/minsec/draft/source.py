@@ -165,7 +165,33 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
 
 
 _STOP = frozenset(
-    "a an the of to for in on at and or with by from as is are was were its their how what why who".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "for",
+        "in",
+        "on",
+        "at",
+        "and",
+        "or",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "its",
+        "their",
+        "how",
+        "what",
+        "why",
+        "who",
+    ]
 )
 
 

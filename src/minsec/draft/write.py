@@ -81,9 +81,8 @@ def render(proposed: "Proposed") -> str:
     kind = proposed.kind
     header = [f"# yaml-language-server: $schema=../../schemas/records/{kind}.schema.json"]
     header.append(f"{MARKER} drafted by `minsec draft`; check the points below against the article,")
-    header.append(
-        "# fix the fields marked 'guessed', then delete these comment lines (minsec validate refuses the file until then):"
-    )
+    header.append("# fix the fields marked 'guessed', then delete these comment lines")
+    header.append("# (minsec validate refuses the file until then):")
     checks = proposed.checks or ["every field against the quotes"]
     header.extend(f"#   - {check}" for check in checks)
     body = _emit(proposed.record, 0, guessed=proposed.guessed)

@@ -1,0 +1,82 @@
+"""Matching proposed deals and events to the records that already hold them, so that drafting an
+article about a known deal reuses its id instead of proposing it twice.
+
+A deal matches an existing one with the same parties whose commodities overlap (or either has
+none); an event matches one of the same type and actors whose dates may coincide. Matched
+records become ``existing`` and every reference to their draft id is rewritten.
+"""
+
+from typing import TYPE_CHECKING
+
+from minsec.dates import Window
+
+if TYPE_CHECKING:
+    from minsec.draft.gazetteer import Gazetteer
+    from minsec.draft.proposal import Proposed
+
+
+def _window(record: dict) -> Window:
+    def text(name: str) -> str | None:
+        value = record.get(name)
+        return None if value is None else str(value)
+
+    try:
+        return Window.of(text("date"), text("date_earliest"), text("date_latest"))
+    except (ValueError, TypeError):
+        return Window.of(None)
+
+
+def _commodities(record: dict) -> set[str]:
+    out = set()
+    for item in record.get("commodities") or []:
+        out.add(item["commodity_id"] if isinstance(item, dict) else str(item))
+    return out
+
+
+def _parties(record: dict) -> frozenset[str]:
+    return frozenset(p.get("actor_id") for p in record.get("parties") or [] if isinstance(p, dict))
+
+
+def _actors(record: dict) -> frozenset[str]:
+    return frozenset(a.get("actor_id") for a in record.get("actors") or [] if isinstance(a, dict))
+
+
+def existing(records: list["Proposed"], gazetteer: "Gazetteer") -> list["Proposed"]:
+    renamed: dict[str, str] = {}
+    for proposed in records:
+        if proposed.kind != "deal" or proposed.status != "new":
+            continue
+        mine = _commodities(proposed.record)
+        for deal in gazetteer.deals:
+            theirs = _commodities(deal)
+            if _parties(deal) == _parties(proposed.record) and (not mine or not theirs or mine & theirs):
+                renamed[proposed.id] = deal["id"]
+                proposed.status = "existing"
+                proposed.record = dict(deal)
+                proposed.checks = [
+                    f"already in records/deals/{deal['id']}.yaml; add this article's quotes there if new"
+                ]
+                proposed.guessed = {}
+                break
+    for proposed in records:
+        record = proposed.record
+        if proposed.status == "new" and record.get("deal_id") in renamed:
+            record["deal_id"] = renamed[record["deal_id"]]
+    for proposed in records:
+        if proposed.kind != "event" or proposed.status != "new":
+            continue
+        window = _window(proposed.record)
+        for event in gazetteer.events:
+            if (
+                event.get("event_type") == proposed.record.get("event_type")
+                and _actors(event) == _actors(proposed.record)
+                and _window(event).overlaps(window)
+            ):
+                proposed.status = "existing"
+                proposed.record = dict(event)
+                proposed.checks = [
+                    f"already in records/events/{event['id']}.yaml; add this article's quote there if new"
+                ]
+                proposed.guessed = {}
+                break
+    return records
