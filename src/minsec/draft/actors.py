@@ -44,7 +44,7 @@ def propose(context: "Context") -> list["Proposed"]:
             context.actor_ids[iso3] = existing.id
             out.append(
                 Proposed("actor", "existing", _existing(context, existing.id),
-                         [f"already in records/actors/{existing.id}.yaml; cite this article there if it adds to it"])
+                         [_named_here(context, existing.id, group)])
             )  # fmt: skip
             continue
         actor_id = context.ids.claim(iso3.lower())
@@ -78,7 +78,7 @@ def propose(context: "Context") -> list["Proposed"]:
         if existing_id:
             context.actor_ids[name] = existing_id
             out.append(Proposed("actor", "existing", _existing(context, existing_id),
-                                [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
+                                [_named_here(context, existing_id, group)]))  # fmt: skip
             continue
         actor_id = context.ids.claim(name)
         context.actor_ids[name] = actor_id
@@ -93,7 +93,11 @@ def propose(context: "Context") -> list["Proposed"]:
         affiliation = titled.info.get("affiliation")
         if affiliation:
             record["affiliation_id"] = affiliation  # replaced by the state's actor id below
-            guessed["affiliation_id"] = "the state the role names; check it is the one the person acts for"
+            guessed["affiliation_id"] = (
+                "the state the person speaks for in the quote ('X said that Zambia ...')"
+                if titled.info.get("affiliation_from_speech")
+                else "the state the role names; check it is the one the person acts for"
+            )
         if titled.info.get("role"):
             record["role"] = titled.info["role"]
             guessed["role"] = "as the text words it; drop words that are not the role"
@@ -109,7 +113,7 @@ def propose(context: "Context") -> list["Proposed"]:
         if existing_id:
             context.actor_ids[name] = existing_id
             out.append(Proposed("actor", "existing", _existing(context, existing_id),
-                                [f"already in records/actors/{existing_id}.yaml"]))  # fmt: skip
+                                [_named_here(context, existing_id, group)]))  # fmt: skip
             continue
         actor_id = context.ids.claim(name)
         context.actor_ids[name] = actor_id
@@ -152,3 +156,11 @@ def propose(context: "Context") -> list["Proposed"]:
 def _existing(context: "Context", record_id: str) -> dict:
     """An existing record's fields as in its file."""
     return dict(context.gazetteer.existing.get(record_id) or {"id": record_id})
+
+
+def _named_here(context: "Context", record_id: str, group: list[Mention], folder: str = "actors") -> str:
+    """The check of an existing record: where it is, and the quote of this article that names it."""
+    quote = quote_for(context, group[0])["quote"] if group else ""
+    short = quote if len(quote) <= 160 else quote[:157].rsplit(" ", 1)[0] + " ..."
+    where = f"already in records/{folder}/{record_id}.yaml"
+    return f"{where}; this article names it: “{short}” (cite it there if it adds evidence)"

@@ -127,7 +127,9 @@ def is_nfc(text: str) -> bool:
 def _is_body(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > len(letters) / 2:
-        return False  # a notice or kicker in capitals ("INVENTED FOR ...", "BREAKING NEWS")
+        return False  # a notice or kicker in capitals ("BREAKING NEWS")
+    if re.match(r"(?:[A-Z]{2,}[\s,:;-]+){3}", line):
+        return False  # a notice that opens in capitals ("INVENTED FOR TRAINING - ...")
     words = line.split()
     if len(words) >= 30:
         return True

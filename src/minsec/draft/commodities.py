@@ -3,7 +3,7 @@ generic terms ("rare earths", "critical minerals") kept as the text says them.""
 
 from typing import TYPE_CHECKING
 
-from minsec.draft.actors import quote_for
+from minsec.draft.actors import _named_here, quote_for
 
 if TYPE_CHECKING:
     from minsec.draft.proposal import Context, Proposed
@@ -21,7 +21,7 @@ def propose(context: "Context") -> list["Proposed"]:
         if entry.existing:
             context.commodity_ids[cid] = cid
             out.append(Proposed("commodity", "existing", dict(context.gazetteer.existing.get(cid) or {"id": cid}),
-                                [f"already in records/commodities/{cid}.yaml"]))  # fmt: skip
+                                [_named_here(context, cid, group, "commodities")]))  # fmt: skip
             continue
         new_id = context.ids.claim(cid)
         context.commodity_ids[cid] = new_id

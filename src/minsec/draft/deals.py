@@ -627,7 +627,12 @@ def _terms(context: "Context", parties: list[str], sentence_ids: list[int], comm
         reporting = _reporting(words)
         start, end = article.quote(sentence.start, sentence.end)
         citation = [{"source_id": context.source_id, "quote": article.slice(start, end)}]
-        description_give = give_part.strip().split(",")[-1].strip() or give_part.strip()
+        flows = re.search(
+            r"\b(?:(?:priority |preferential |long-term |exclusive )?access|(?:exploration |mining )?rights|"
+            r"a stake|stakes?|a share|concessions?|supply|supplies|deliver\w*|exports?|revenues?)\b[^,;]*$",
+            give_part,
+        )
+        description_give = flows.group(0) if flows else (give_part.strip().split(",")[-1].strip() or give_part.strip())
         terms = [
             {"provider_id": holder, "recipient_id": other, "kind": mineral_kind}
             | ({"commodity_id": commodity} if commodity else {})
@@ -664,10 +669,15 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
         actors.append({"actor_id": actor_id, "role": role})
     if not actors and deal:
         actors = [{"actor_id": p["actor_id"], "role": "participant"} for p in deal["record"]["parties"]]
-    first = actors[0]["actor_id"] if actors else "event"
-    second = next((a["actor_id"] for a in actors[1:] if a["actor_id"] != first), "")
-    stem = dates.get("date") or dates.get("date_earliest", "")
-    event_id = context.ids.claim("-".join(x for x in (stem, first, second, event["type"].replace("_", "-")) if x))
+    persons = {v for k, v in context.actor_ids.items() if any(p.key == k for p in context.found.persons)}
+    bodies = [a["actor_id"] for a in actors if a["actor_id"] not in persons][:2]
+    named = bodies or [a["actor_id"] for a in actors][:1] or ["event"]
+    commodity = ""
+    if deal and deal["record"].get("commodities"):
+        commodity = deal["record"]["commodities"][0]["commodity_id"]
+    stem = str(dates.get("date") or dates.get("date_earliest") or "")
+    parts = (stem, *named, commodity, event["type"].replace("_", "-"))
+    event_id = context.ids.claim("-".join(x for x in parts if x))
     record: dict = {"id": event_id}
     record.update(dates)
     record["event_type"] = event["type"]

@@ -63,12 +63,11 @@ def as_text(proposal: "Proposal") -> str:
         lines.append(f"{title}: {new} new, {len(records) - new} existing")
         for record in records:
             lines.append(f"  {record.status:<8} {record.id}  {_describe(record.record, kind)}")
-            for citation in record.record.get("citations", [])[:2]:
+            for citation in (record.record.get("citations", []) if record.status == "new" else [])[:2]:
                 quote = textwrap.shorten(citation["quote"], 200, placeholder=" ...")
                 lines.append(f"           “{quote}”")
             for check in record.checks:
-                if record.status == "new":
-                    lines.append(f"           check: {check}")
+                lines.append(f"           {'check: ' if record.status == 'new' else ''}{check}")
     new = sum(r.status == "new" for r in proposal.records)
     lines.append("")
     lines.append(

@@ -243,6 +243,10 @@ def _titled_persons(
             role = text[role_start:role_end].strip(" ,")
             info = {"role": None if honorific else role, "role_span": (role_start, role_end)}
             affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
+            if affiliation is None:
+                affiliation = _speaker_state(text, gazetteer, span[1], sentence.end)
+                if affiliation:
+                    info["affiliation_from_speech"] = True
             if affiliation:
                 info["affiliation"] = affiliation
             _person(found, text, *span, "title", info, name_mask)
@@ -365,6 +369,17 @@ def _affiliation(text: str, gazetteer: Gazetteer, start: int, end: int, floor: i
             continue
         return gazetteer.state_phrases[match.group()][0]
     return None
+
+
+def _speaker_state(text: str, gazetteer: Gazetteer, start: int, end: int) -> str | None:
+    """ "Minister X said that Zambia was ready": the state a titled official speaks for."""
+    said = re.match(
+        r"\s+(?:said|says|told [\w ]+?|announced|stated|confirmed)\s+(?:that\s+)?(?:the\s+)?", text[start:end]
+    )
+    if not said:
+        return None
+    match = phrase_pattern(list(gazetteer.state_phrases)).match(text, start + said.end(), end)
+    return gazetteer.state_phrases[match.group()][0] if match else None
 
 
 def _said_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask) -> None:

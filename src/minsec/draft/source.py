@@ -54,6 +54,8 @@ def _header_parts(context: "Context") -> tuple[str | None, str | None, str | Non
         letters = [c for c in line if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) > len(letters) / 2 and len(line.split()) > 3:
             continue  # a notice in capitals
+        if re.match(r"(?:[A-Z]{2,}[\s,:;-]+){3}", line):
+            continue  # a notice that opens in capitals
         lines.append(line)
     author = None
     for person in context.found.persons:

@@ -16,7 +16,8 @@ FOLDERS = {"source": "sources", "actor": "actors", "commodity": "commodities", "
 DATE_FIELD = re.compile(r"^(?:date|published|as_of)(?:_earliest|_latest)?$")
 _PLAIN = re.compile(r"^[A-Za-z0-9À-ÿ(][^\n]*$")
 _RESERVED = re.compile(
-    r"^(?:true|false|yes|no|on|off|null|~|y|n)$|^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$|^\d{4}-\d\d", re.I
+    r"^(?:true|false|yes|no|on|off|null|~|y|n)$|^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$|^\d{4}-\d\d?-\d\d?(?:[Tt ].*)?$",
+    re.I,
 )
 
 
@@ -41,6 +42,7 @@ def _scalar(value: object, key: str = "") -> str:
         and " #" not in text
         and not text.endswith((":", " "))
         and not any(c in text for c in "\"'`{}[]|>&*!%@")
+        and not text[0].isdigit()  # YAML 1.1 reads "1:30" as a number and "2026-06-03" as a date
     )
     return text if safe else json.dumps(text, ensure_ascii=False)
 
