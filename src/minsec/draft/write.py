@@ -16,7 +16,8 @@ FOLDERS = {"source": "sources", "actor": "actors", "commodity": "commodities", "
 DATE_FIELD = re.compile(r"^(?:date|published|as_of)(?:_earliest|_latest)?$")
 _PLAIN = re.compile(r"^[A-Za-z0-9À-ÿ(][^\n]*$")
 _RESERVED = re.compile(
-    r"^(?:true|false|yes|no|on|off|null|~|y|n)$|^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$|^\d{4}-\d\d?-\d\d?(?:[Tt ].*)?$",
+    r"^(?:true|false|yes|no|on|off|null|~|y|n)$|^[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?$"
+    r"|^\d{4}-\d\d?-\d\d?(?:[Tt ].*)?$",
     re.I,
 )
 
