@@ -52,13 +52,15 @@ def run(args: argparse.Namespace) -> int:
             f"--source-id {args.source_id!r}: lowercase letters, digits and single hyphens, "
             f"at most {ID_MAX_LENGTH} characters"
         )
-    if args.source_id is not None and has_records and any((root / "records").glob(f"*/{args.source_id}.yaml")):
-        raise DraftUsageError(f"--source-id {args.source_id!r} is taken by a record; ids are never reused")
     try:
         article = read_article(Path(args.article))
     except ArticleError as error:
         raise DraftUsageError(str(error)) from None
-    proposal = draft(article, load(root if has_records else None), url=args.url, source_id=args.source_id)
+    gazetteer = load(root if has_records else None)
+    same_text = any(s.get("text_sha256") == article.sha256 for s in gazetteer.sources)
+    if args.source_id is not None and args.source_id in gazetteer.taken_ids and not same_text:
+        raise DraftUsageError(f"--source-id {args.source_id!r} is taken by a record; ids are never reused")
+    proposal = draft(article, gazetteer, url=args.url, source_id=args.source_id)
     render = {"json": as_json, "yaml": as_yaml, "text": as_text}[args.format]
     sys.stdout.write(render(proposal))
     if args.write:

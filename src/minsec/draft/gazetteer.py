@@ -65,9 +65,11 @@ class Gazetteer:
     #: name or alias as written -> existing actor id
     actor_names: dict[str, str] = field(default_factory=dict)
     taken_ids: set[str] = field(default_factory=set)
-    #: existing deals and events (plain data as in their files), to match proposals against
+    #: existing deals, events, sources and claims (plain data as in their files), to match proposals against
     deals: list[dict] = field(default_factory=list)
     events: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
     #: id -> the record's fields as in its file, for actors, commodities, deals and events
     existing: dict[str, dict] = field(default_factory=dict)
 
@@ -192,7 +194,12 @@ def load(root: Path | None) -> Gazetteer:
             known = gazetteer.commodities.get(cid)
             names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
             gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
-        for folder, bucket in (("deals", gazetteer.deals), ("events", gazetteer.events)):
+        for folder, bucket in (
+            ("deals", gazetteer.deals),
+            ("events", gazetteer.events),
+            ("sources", gazetteer.sources),
+            ("claims", gazetteer.claims),
+        ):
             for path in sorted((records / folder).glob("*.yaml")):
                 data = _read_yaml(path)
                 if data and not data.get("withdrawn") and isinstance(data.get("id"), str):

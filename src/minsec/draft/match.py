@@ -62,6 +62,19 @@ def existing(records: list["Proposed"], gazetteer: "Gazetteer") -> list["Propose
         record = proposed.record
         if proposed.status == "new" and record.get("deal_id") in renamed:
             record["deal_id"] = renamed[record["deal_id"]]
+            _keep_history_orderable(proposed, gazetteer)
+    for proposed in records:
+        if proposed.kind != "claim" or proposed.status != "new":
+            continue
+        record = proposed.record
+        for claim in gazetteer.claims:
+            same = all(claim.get(k) == record.get(k) for k in ("subject_id", "metric", "unit"))
+            if same and claim.get("value") is not None and float(claim["value"]) == float(record["value"]):
+                proposed.status = "existing"
+                proposed.record = dict(claim)
+                proposed.checks = [f"already in records/claims/{claim['id']}.yaml"]
+                proposed.guessed = {}
+                break
     for proposed in records:
         if proposed.kind != "event" or proposed.status != "new":
             continue
@@ -80,3 +93,24 @@ def existing(records: list["Proposed"], gazetteer: "Gazetteer") -> list["Propose
                 proposed.guessed = {}
                 break
     return records
+
+
+def _keep_history_orderable(proposed: "Proposed", gazetteer: "Gazetteer") -> None:
+    """A new status event of an existing deal must not sit, unordered, beside a recorded one with another status."""
+    record = proposed.record
+    status = record.get("deal_status")
+    if proposed.kind != "event" or not status:
+        return
+    window = _window(record)
+    for event in gazetteer.events:
+        if event.get("deal_id") != record["deal_id"] or not event.get("deal_status") or event["deal_status"] == status:
+            continue
+        if _window(event).overlaps(window):
+            record.pop("deal_status")
+            proposed.guessed.pop("deal_status", None)
+            proposed.checks.append(
+                f"deal_status: the sentence reads as '{status}', but the deal's recorded event {event['id']} "
+                f"({event['deal_status']}) cannot be ordered against it; add it back with a date or bounds if the text "
+                "orders them"
+            )
+            return

@@ -129,6 +129,12 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
             reports_from.append(mention.key)
     if reports_from:
         guessed["reports_from"] = "outlets the text attributes its reporting to, nearest first; check the chain"
+    same_text = next((s for s in context.gazetteer.sources if s.get("text_sha256") == article.sha256), None)
+    if same_text is not None:
+        # Drafted before: quote it under the source that already holds this text.
+        context.source_id, context.outlet = same_text["id"], str(same_text.get("outlet", outlet))
+        check = f"already in records/sources/{same_text['id']}.yaml (same text_sha256); new records cite it"
+        return Proposed("source", "existing", dict(same_text), [check], {})
     record: dict = {}
     context.source_id = source_id if source_id else context.ids.claim(_source_slug(outlet, title, article, context))
     if source_id:
