@@ -467,7 +467,7 @@ def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
             continue
         line = marker_line(text)
         if line is not None:
-            checks = pending_checks(text, line + 1)
+            checks = pending_checks(text, line)
             listed = f"; check: {'; '.join(checks)}" if checks else ""
             yield Problem(
                 path,

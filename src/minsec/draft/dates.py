@@ -28,7 +28,7 @@ ABSOLUTE = [
     ("month", re.compile(rf"\b{_M},?\s+{_Y}\b")),
     ("day?", re.compile(rf"\b{_D}\s+{_M}\b(?!,?\s+(?:19|20)\d\d)")),
     ("day?", re.compile(rf"\b{_M}\s+{_D}\b(?!,?\s+(?:19|20)\d\d)(?!\d)")),
-    ("month?", re.compile(rf"\b(?:in|since|until|by|from|of|early|late|mid-?|end of|during|last|this|next)\s+{_M}\b"
+    ("month?", re.compile(rf"\b(?i:in|since|until|by|from|of|early|late|mid-?|end of|during|last|this|next)\s+{_M}\b"
                           r"(?!\s+[0-3]?\d\b)(?!,?\s+(?:19|20)\d\d)")),
     ("year", re.compile(rf"(?<![\d$€£.,/-]){_Y}"
                         r"(?![\d%]|,\d|\.\d|\s*(?:tonnes|tons|km|MW|barrels|troops|people|percent))")),

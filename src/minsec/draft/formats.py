@@ -15,7 +15,7 @@ TITLES = {"source": "Source", "actor": "Actors", "commodity": "Commodities", "de
 
 
 def as_json(proposal: "Proposal") -> str:
-    return json.dumps(proposal.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(proposal.as_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def as_yaml(proposal: "Proposal") -> str:

@@ -142,10 +142,23 @@ def _read_yaml(path: Path) -> dict | None:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
-    return data if isinstance(data, dict) else None
+    return _plain(data) if isinstance(data, dict) else None
+
+
+def _plain(value: object) -> object:
+    """YAML dates as the ISO text a record file writes (JSON output needs plain values)."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def load(root: Path | None) -> Gazetteer:

@@ -15,7 +15,7 @@ def marker_line(text: str) -> int | None:
 
 
 def pending_checks(text: str, start: int) -> list[str]:
-    """The checks listed in the comment block under the marker (lines ``#   - ...``)."""
+    """The checks listed in the comment block that follows line ``start`` (1-based: the marker's line)."""
     checks = []
     for line in text.splitlines()[start:]:
         if not line.startswith("#"):
