@@ -23,6 +23,7 @@ _M = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _D = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _Y = r"(?P<year>(?:19|20)\d\d)"
 ABSOLUTE = [
+    ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>[0-3]\d)\b")),
     ("day", re.compile(rf"\b{_D}\s+{_M},?\s+{_Y}\b")),
     ("day", re.compile(rf"\b{_M}\s+{_D},?\s+{_Y}\b")),
     ("month", re.compile(rf"\b{_M},?\s+{_Y}\b")),
@@ -41,7 +42,14 @@ RELATIVE = [
         re.compile(r"\b(?P<which>last|next|this|earlier this|later this|past)\s+(?P<unit>week|month|year)\b", re.I),
     ),
     ("day", re.compile(r"\b(?P<word>yesterday|today)\b", re.I)),
-    ("weekday", re.compile(r"\bon\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b")),
+    (
+        "weekday",
+        re.compile(
+            r"(?:\b(?:on|last)\s+|(?<=said )|(?<=told reporters )|(?<=announced ))(?P<weekday>"
+            + "|".join(WEEKDAYS)
+            + r")\b(?!’s|'s)"
+        ),
+    ),
 ]
 
 
@@ -86,6 +94,12 @@ def absolute(text: str) -> list[DateMention]:
             if any(taken[match.start() : match.end()]):
                 continue
             groups = match.groupdict()
+            if kind == "iso":
+                year, month, day = int(groups["year"]), int(groups["month"]), int(groups["day"])
+                if _valid(year, month, day):
+                    found.append(DateMention(match.start(), match.end(), _iso(year, month, day)))
+                    taken[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
+                continue
             month = MONTHS.get((groups.get("month") or "").rstrip(".")) if groups.get("month") else None
             day = int(groups["day"]) if groups.get("day") else None
             year = int(groups["year"]) if groups.get("year") else None
@@ -154,6 +168,8 @@ def _one_relative(kind: str, match: re.Match[str], today: dt.date) -> DateMentio
     start, end = match.start(), match.end()
     if kind == "weekday":
         back = (today.weekday() - WEEKDAYS[match.group("weekday")]) % 7
+        if back == 0 and match.group().lower().startswith("last"):
+            back = 7
         return DateMention(start, end, (today - dt.timedelta(days=back)).isoformat(), relative=True)
     if kind == "day":
         shift = {"yesterday": -1, "today": 0}[match.group("word").lower()]

@@ -6,11 +6,13 @@ The headline never sets a status (headlines overstate); when it contradicts the 
 reviewer is told.
 """
 
+import datetime as dt
 import itertools
 import re
 from typing import TYPE_CHECKING
 
 from minsec.dates import Window
+from minsec.draft.match import goes_back
 
 if TYPE_CHECKING:
     from minsec.draft.proposal import Context, Proposed
@@ -345,6 +347,7 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
         event_type, status, verb_at = found
         events.append({"sentence": index, "type": event_type, "status": status, "verb": sentence.start + verb_at})
     deal_records, event_records = _deal_records(context, deals, order, events), []
+    event_records.extend(_anchored_events(context))
     deal_of_sentence = {i: d for d in deal_records for i in d["_sentences"]}
     seen_status: set[str] = set()
     for event in events:
@@ -427,9 +430,12 @@ def _consistent(events: list["Proposed"]) -> list["Proposed"]:
                 if "deal_status" not in other.record or other.record["deal_status"] == event.record.get("deal_status"):
                     continue
                 other_window = _window(other.record)
-                if not window.overlaps(other_window):
+                if window.overlaps(other_window):
+                    loser = event if (other_window.dated or not window.dated) else other
+                elif goes_back(other.record["deal_status"], other_window, event.record["deal_status"], window):
+                    loser = event if other_window.before(window) else other  # the one after a further stage
+                else:
                     continue
-                loser = event if (other_window.dated or not window.dated) else other
                 status = loser.record.pop("deal_status")
                 loser.guessed.pop("deal_status", None)
                 loser.checks.append(
@@ -650,12 +656,43 @@ def _tidy(words: str) -> str:
     return (words[:1].upper() + words[1:]) if words else "See the quote."
 
 
+ALSO = re.compile(r"^(?:He|She|They|It|The minister|The official)\s+(?:also|further|later|then)\b")
+BEFORE_NARRATIVE = re.compile(r"\b(?:had\s+(?:previously\s+|already\s+|earlier\s+)?\w+ed|previously|follows|"
+                              r"came after|earlier)\b")  # fmt: skip
+
+
+def _date_from_context(context: "Context", sentence) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+    """A date for an undated sentence from its neighbours: "He also said ..." shares the month of the
+    sentence before it; "X had previously ..." happened no later than the latest date the text gives."""
+    article, text = context.article, context.article.text
+    words = text[sentence.start : sentence.end]
+    index = article.sentences.index(sentence)
+    if ALSO.match(words) and index > 0 and article.sentences[index - 1].paragraph == sentence.paragraph:
+        previous = article.sentences[index - 1]
+        dates, _ = _date_fields(context, previous.start, previous.end)
+        if dates.get("date"):
+            month = str(dates["date"])[:7]
+            return {"date": month}, {"date": "the month of the sentence before, which this one continues ('also')"}
+    match = BEFORE_NARRATIVE.search(words)
+    if match:
+        latest = max((d.value for d in context.dates if d.value and len(d.value) >= 7), default=None)
+        latest = context.published or latest
+        if latest:
+            basis = f"the text says {match.group()!r} of what it reports as before its latest date ({latest[:7]})"
+            return {"date_latest": latest[:7], "date_basis": basis}, {
+                "date_latest": "before the time the text narrates"
+            }
+    return {}, {}
+
+
 def _event_record(context: "Context", sentence, event: dict, deal: dict | None) -> "Proposed":  # type: ignore[no-untyped-def]
     from minsec.draft.proposal import Proposed
 
     article, text = context.article, context.article.text
     words = text[sentence.start : sentence.end]
     dates, guessed = _date_fields(context, sentence.start, sentence.end)
+    if not dates:
+        dates, guessed = _date_from_context(context, sentence)
     actors: list[dict] = []
     for mention in context.found.all_actors():
         if not sentence.start <= mention.start < sentence.end or mention.info.get("author"):
@@ -714,4 +751,82 @@ def _insert_after(record: dict, after: str, fields: dict) -> dict:
         out[name] = value
         if name == after:
             out.update(fields)
+    return out
+
+
+#: "just days after Donald Trump’s inauguration": an event the text dates only against another.
+ANCHORED = re.compile(
+    r"\b(?P<how>(?:just |only |shortly |barely |a few |several |some |two |three )?"
+    r"(?P<unit>days|weeks|months|hours)?\s*)"
+    r"(?P<side>after|before|following|ahead of)\s+(?P<np>[^,;.()]{3,80})"
+)
+ANCHORED_TYPES = [
+    (r"inauguration|sworn in|took office|appointment", "appointment"),
+    (r"visit|summit|meeting", "meeting"),
+    (r"talks|negotiations", "talks"),
+    (r"signing|signature", "agreement_signed"),
+    (r"collapse|breakdown", "agreement_collapsed"),
+]
+
+
+def _anchored_events(context: "Context") -> list["Proposed"]:
+    """Events a sentence dates against a dated one: "On 27 January 2025, just days after X's
+    inauguration" bounds the inauguration to the days before 27 January 2025."""
+    from minsec.draft.proposal import Proposed
+
+    article, text = context.article, context.article.text
+    out: list[Proposed] = []
+    for sentence in article.sentences:
+        if sentence.header:
+            continue
+        anchor = next(
+            (d for d in context.dates if sentence.start <= d.start < sentence.end and d.value and len(d.value) == 10),
+            None,
+        )
+        if anchor is None:
+            continue
+        for match in ANCHORED.finditer(text, sentence.start, sentence.end):
+            if not match.group("unit") or "Just" in match.group(0)[:1]:
+                continue
+            np_start, np_end = match.start("np"), match.end("np")
+            etype = next((kind for words, kind in ANCHORED_TYPES if re.search(words, match.group("np"))), None)
+            actors = []
+            for mention in context.found.all_actors():
+                actor_id = context.actor_ids.get(mention.key)
+                if np_start <= mention.start < np_end and actor_id and actor_id not in [a["actor_id"] for a in actors]:
+                    actors.append({"actor_id": actor_id, "role": "initiator" if not actors else "participant"})
+            if etype is None or not actors:
+                continue
+            day = dt.date.fromisoformat(anchor.value)  # type: ignore[arg-type]
+            span = {"hours": 2, "days": 14, "weeks": 56, "months": 366}[match.group("unit")]
+            after = match.group("side") in ("after", "following")
+            near = day - dt.timedelta(days=span) if after else day + dt.timedelta(days=span)
+            first, last = (near, day) if after else (day, near)
+            words = text[match.start() : match.end()].strip()
+            if first.strftime("%Y-%m") == last.strftime("%Y-%m"):
+                dates = {"date": first.strftime("%Y-%m")}
+            elif after:
+                dates = {"date_earliest": first.strftime("%Y-%m"), "date_latest": last.isoformat()}
+            else:
+                dates = {"date_earliest": first.isoformat(), "date_latest": last.strftime("%Y-%m")}
+            if "date" not in dates:
+                dates["date_basis"] = f"the text says {words!r}, on {anchor.value}"
+            stem = dates.get("date") or dates.get("date_earliest")
+            record: dict = {"id": context.ids.claim(f"{stem}-{actors[0]['actor_id']}-{etype.replace('_', '-')}")}
+            record.update(dates)
+            record["event_type"] = etype
+            record["summary"] = _tidy(match.group("np"))
+            record["reporting"] = "asserted"
+            record["actors"] = actors
+            start, end = article.quote(sentence.start, sentence.end, (match.start(), match.end()))
+            record["citations"] = [{"source_id": context.source_id, "quote": article.slice(start, end)}]
+            guessed = {
+                next(
+                    iter(dates)
+                ): f"{words!r} read against {anchor.value}: {match.group('unit')} {match.group('side')}",
+                "event_type": "from the noun the text dates it by",
+                "summary": "the words of the text; rewrite them",
+            }
+            checks = ["an event the text dates only against another one; check the window the drafter gave it"]
+            out.append(Proposed("event", "new", record, checks, guessed))
     return out

@@ -47,17 +47,21 @@ def existing(records: list["Proposed"], gazetteer: "Gazetteer") -> list["Propose
         if proposed.kind != "deal" or proposed.status != "new":
             continue
         mine = _commodities(proposed.record)
+        candidates = []
         for deal in gazetteer.deals:
             theirs = _commodities(deal)
-            if _parties(deal) == _parties(proposed.record) and (not mine or not theirs or mine & theirs):
-                renamed[proposed.id] = deal["id"]
-                proposed.status = "existing"
-                proposed.record = dict(deal)
-                proposed.checks = [
-                    f"already in records/deals/{deal['id']}.yaml; add this article's quotes there if new"
-                ]
-                proposed.guessed = {}
-                break
+            if _parties(deal) != _parties(proposed.record) or deal["id"] in renamed.values():
+                continue
+            fit = 3 if mine == theirs else 2 if mine & theirs else 1 if not mine or not theirs else 0
+            if fit:
+                candidates.append((fit + (deal.get("deal_type") == proposed.record.get("deal_type")), deal["id"], deal))
+        if candidates:
+            deal = max(candidates, key=lambda c: (c[0], c[1]))[2]
+            renamed[proposed.id] = deal["id"]
+            proposed.status = "existing"
+            proposed.record = dict(deal)
+            proposed.checks = [f"already in records/deals/{deal['id']}.yaml; add this article's quotes there if new"]
+            proposed.guessed = {}
     for proposed in records:
         record = proposed.record
         if proposed.status == "new" and record.get("deal_id") in renamed:
@@ -105,7 +109,8 @@ def _keep_history_orderable(proposed: "Proposed", gazetteer: "Gazetteer") -> Non
     for event in gazetteer.events:
         if event.get("deal_id") != record["deal_id"] or not event.get("deal_status") or event["deal_status"] == status:
             continue
-        if _window(event).overlaps(window):
+        other = _window(event)
+        if other.overlaps(window) or goes_back(event["deal_status"], other, status, window):
             record.pop("deal_status")
             proposed.guessed.pop("deal_status", None)
             proposed.checks.append(
@@ -114,3 +119,17 @@ def _keep_history_orderable(proposed: "Proposed", gazetteer: "Gazetteer") -> Non
                 "orders them"
             )
             return
+
+
+def goes_back(recorded: str, recorded_window: Window, status: str, window: Window) -> bool:
+    """Would the new status make the deal's dated history go backwards (signed, then proposed)?"""
+    from minsec.derive import PROGRESSION
+
+    stages = [s.value for s in PROGRESSION]
+    if recorded not in stages or status not in stages:
+        return False
+    if recorded_window.before(window):
+        return stages.index(recorded) > stages.index(status)
+    if window.before(recorded_window):
+        return stages.index(status) > stages.index(recorded)
+    return False

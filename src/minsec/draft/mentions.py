@@ -20,6 +20,13 @@ TOKEN = re.compile(r"(?:[A-Z]\.){2,}|[\w][\w’'&-]*")
 #: Capitalised words that do not start or make a name.
 NOT_NAME = word_list("not_name")
 PARTICLES = word_list("particle")
+#: "Marco Rubio’s appointment": a possessive name followed by something only a person has.
+POSSESSED = re.compile(
+    r"[’']s\s+(?:\w+\s+)?(?:appointment|inauguration|administration|government|visit|trip|statement|remarks|"
+    r"comments|pressure|stance|position|decision|call|calls|letter|office|tenure|election|re-election|presidency|"
+    r"campaign|speech|demands?|offer|proposal|envoy|spokesperson|spokesman|adviser|advisers|cabinet|aides?|"
+    r"predecessor|successor|term|government|regime|invitation|request|policy|policies|approach|team)\b"
+)
 SPEECH = re.compile(
     r"\s+(?:said|says|told|announced|added|stated|argued|wrote|warned|noted|explained|insisted|confirmed|denied|"
     r"urged|called|declared|stressed|emphasi[sz]ed|highlighted|has said|had said)\b"
@@ -400,7 +407,7 @@ def _said_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place
             if span is None or not name_mask.free(*span):
                 continue
             name = text[span[0] : span[1]]
-            possessive = re.match(r"[’']s\s+[a-z]", text[span[1] : span[1] + 4])
+            possessive = POSSESSED.match(text, span[1])
             if (SPEECH.match(text, span[1]) or possessive) and _plausible_name(name, gazetteer):
                 if possessive and len(name.split()) > 3:
                     continue

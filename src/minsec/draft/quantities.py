@@ -10,7 +10,8 @@ from functools import cache
 from minsec.draft.gazetteer import Gazetteer
 
 SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9,
-          "b": 1e9, "bln": 1e9, "trillion": 1e12, "tn": 1e12, "tr": 1e12, "trn": 1e12}  # fmt: skip
+          "b": 1e9, "bln": 1e9, "trillion": 1e12, "tn": 1e12, "tr": 1e12, "trn": 1e12, "crore": 1e7,
+          "lakh": 1e5}  # fmt: skip
 WORD_NUMBERS = {
     "half a": 0.5, "half": 0.5, "a quarter of a": 0.25, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4,
     "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
@@ -21,7 +22,7 @@ WORD_NUMBERS = {
 }  # fmt: skip
 _NUMBER = r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _WORDS = r"(?P<words>" + "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), key=len, reverse=True)) + r")"
-_SCALE = r"(?P<scale>thousand|million|billion|trillion|mln|bln|trn|mn|bn|tn|m|b|k)\b"
+_SCALE = r"(?P<scale>thousand|million|billion|trillion|crore|lakh|mln|bln|trn|mn|bn|tn|m|b|k)\b"
 PERCENT = re.compile(rf"(?<![\w.]){_NUMBER}\s?(?:%|per ?cent\b|percent\b|pc\b)")
 TONNES = re.compile(
     rf"(?<![\w.]){_NUMBER}(?:\s+{_SCALE})?\s+(?:metric\s+)?(?P<unit>tonnes|tons|tonne|ton|t)\b(?!-)", re.I
