@@ -29,7 +29,8 @@ ABSOLUTE = [
     ("month", re.compile(rf"\b{_M},?\s+{_Y}\b")),
     ("day?", re.compile(rf"\b{_D}\s+{_M}\b(?!,?\s+(?:19|20)\d\d)")),
     ("day?", re.compile(rf"\b{_M}\s+{_D}\b(?!,?\s+(?:19|20)\d\d)(?!\d)")),
-    ("month?", re.compile(rf"\b(?i:in|since|until|by|from|of|early|late|mid-?|end of|during|last|this|next)\s+{_M}\b"
+    ("month?", re.compile(rf"\b(?i:in|since|until|by|from|of|for|early|late|mid-?|end of|during|last|this|next)"
+                          rf"\s+{_M}\b"
                           r"(?!\s+[0-3]?\d\b)(?!,?\s+(?:19|20)\d\d)")),
     ("year", re.compile(rf"(?<![\d$€£.,/-]){_Y}"
                         r"(?![\d%]|,\d|\.\d|\s*(?:tonnes|tons|km|MW|barrels|troops|people|percent))")),
@@ -131,6 +132,11 @@ def resolve(text: str, mentions: list[DateMention], published: str | None) -> li
                 continue
             parts = value.split("-")[1:]
             month, day = int(parts[0]), int(parts[1]) if len(parts) > 1 else None
+            if published and _future(text, mention.start):
+                # "talks are scheduled for March": the next March on or after the article's date
+                year = anchor_year + (f"{anchor_year:04d}-{month:02d}" < published[:7])  # type: ignore[operator]
+            elif published and f"{year:04d}-{month:02d}" > published[:7]:
+                year -= 1  # "in December", told in January in the past tense: last December
             if day is not None and not _valid(year, month, day):
                 continue
             resolved.append(DateMention(mention.start, mention.end, _iso(year, month, day), guessed_year=True))
@@ -144,6 +150,16 @@ def resolve(text: str, mentions: list[DateMention], published: str | None) -> li
             taken[mention.start : mention.end] = b"\x01" * (mention.end - mention.start)
         resolved.extend(_relative(text, dt.date.fromisoformat(published), taken))
     return sorted(resolved, key=lambda d: d.start)
+
+
+FUTURE = re.compile(r"\b(?:will|shall|scheduled|due|expected|plans?|planned|next|to be held|set to|upcoming)\b", re.I)
+
+
+def _future(text: str, at: int) -> bool:
+    """Does the sentence around ``at`` speak of the future?"""
+    start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
+    end = min((i for i in (text.find(". ", at), text.find("\n", at)) if i != -1), default=len(text))
+    return bool(FUTURE.search(text, start, end))
 
 
 def _shift_month(year: int, month: int, by: int) -> tuple[int, int]:

@@ -78,9 +78,16 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
     then organisations, companies and bodies when fewer than two states are named."""
     states: list[str] = []
     others: list[str] = []
+    text = context.article.text
+    owned = {m.start for m in context.found.organisations}
     for mention in context.found.all_actors():
         if not start <= mention.start < end or mention.info.get("author"):
             continue
+        after = re.match(
+            r"(?:’s|'s)\s+|\s+(?:state-owned\s+|state\s+)?(?:company|firm|miner|group)\s+", text[mention.end :]
+        )
+        if mention.kind == "state" and after and mention.end + after.end() in owned:
+            continue  # "Chile's Codelco", "U.S. company Chevron": the company is the party
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
             actor_id = context.actor_ids.get(affiliation) if affiliation else None
@@ -101,9 +108,16 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
 def _actor_spans(context: "Context", start: int, end: int) -> list[tuple[int, int, str, str]]:
     """(start, end, actor id, kind) of the actors in ``start:end`` that can be a deal's party."""
     spans = []
+    text = context.article.text
+    owned = {m.start for m in context.found.organisations}
     for mention in context.found.all_actors():
         if not start <= mention.start < end or mention.info.get("author"):
             continue
+        after = re.match(
+            r"(?:’s|'s)\s+|\s+(?:state-owned\s+|state\s+)?(?:company|firm|miner|group)\s+", text[mention.end :]
+        )
+        if mention.kind == "state" and after and mention.end + after.end() in owned:
+            continue  # "Chile's Codelco": the company is the party
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
             actor_id = context.actor_ids.get(affiliation) if affiliation else None
