@@ -4,6 +4,7 @@ Every quote the drafter proposes is a slice ``text[start:end]`` of the article, 
 verbatim by construction.
 """
 
+import bisect
 import hashlib
 import re
 import unicodedata
@@ -41,21 +42,19 @@ class Article:
     sha256: str
     sentences: list[Sentence] = field(default_factory=list)
     header_lines: list[tuple[int, int]] = field(default_factory=list)
+    _starts: list[int] = field(default_factory=list, repr=False)
 
     def slice(self, start: int, end: int) -> str:
         return self.text[start:end]
 
     def sentence_at(self, offset: int) -> Sentence:
-        for sentence in self.sentences:
-            if sentence.start <= offset < sentence.end:
-                return sentence
-        return self.sentences[-1]
+        return self.sentences[self.sentence_index(offset)]
 
     def sentence_index(self, offset: int) -> int:
-        for index, sentence in enumerate(self.sentences):
-            if sentence.start <= offset < sentence.end:
-                return index
-        return len(self.sentences) - 1
+        """Index of the sentence holding ``offset`` (or the last one before it)."""
+        if len(self._starts) != len(self.sentences):
+            self._starts = [s.start for s in self.sentences]
+        return max(0, bisect.bisect_right(self._starts, offset) - 1)
 
     def quote(self, start: int, end: int, focus: tuple[int, int] | None = None) -> tuple[int, int]:
         """Offsets of a quotable span: ``start:end`` trimmed to start with a word, at most 500 characters.

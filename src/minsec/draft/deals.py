@@ -720,7 +720,8 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
         actors.append({"actor_id": actor_id, "role": role})
     if not actors and deal:
         actors = [{"actor_id": p["actor_id"], "role": "participant"} for p in deal["record"]["parties"]]
-    persons = {v for k, v in context.actor_ids.items() if any(p.key == k for p in context.found.persons)}
+    person_keys = {p.key for p in context.found.persons}
+    persons = {v for k, v in context.actor_ids.items() if k in person_keys}
     bodies = [a["actor_id"] for a in actors if a["actor_id"] not in persons][:2]
     named = bodies or [a["actor_id"] for a in actors][:1] or ["event"]
     commodity = ""

@@ -50,9 +50,13 @@ class Mentions:
     organisations: list[Mention] = field(default_factory=list)
     outlets: list[Mention] = field(default_factory=list)
     commodities: list[Mention] = field(default_factory=list)
+    _actors: list[Mention] | None = field(default=None, repr=False)
 
     def all_actors(self) -> list[Mention]:
-        return sorted(self.states + self.persons + self.organisations, key=lambda m: m.start)
+        """States, persons and organisations in text order (computed once, after finding)."""
+        if self._actors is None:
+            self._actors = sorted(self.states + self.persons + self.organisations, key=lambda m: m.start)
+        return self._actors
 
 
 @cache
@@ -100,6 +104,7 @@ def find(article: Article, gazetteer: Gazetteer) -> Mentions:
     _commodities(article, gazetteer, found)
     for group in (found.states, found.persons, found.organisations, found.outlets, found.commodities):
         group.sort(key=lambda m: m.start)
+    found._actors = None
     return found
 
 
