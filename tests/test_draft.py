@@ -346,10 +346,10 @@ def test_benchmark_meets_the_targets(which: str) -> None:
     spec.loader.exec_module(benchmark)  # type: ignore[union-attr]
     result = benchmark.run_set(which, details=False)
     totals = result["totals"]
-    for category, (found, total, right, proposed) in totals.items():
+    for category, (found, total, _right, _proposed) in totals.items():
         assert total == 0 or found / total >= 0.9, (category, found, total)
     for category in ("states", "persons"):
-        found, total, right, proposed = totals[category]
+        _found, _total, right, proposed = totals[category]
         assert right / proposed >= 0.8, (category, right, proposed)
     assert sum(t[0] for t in totals.values()) / sum(t[1] for t in totals.values()) >= 0.9
     ok, quotes = result["quotes"]
