@@ -354,3 +354,18 @@ def test_benchmark_meets_the_targets(which: str) -> None:
     assert sum(t[0] for t in totals.values()) / sum(t[1] for t in totals.values()) >= 0.9
     ok, quotes = result["quotes"]
     assert ok == quotes > 0
+
+
+def test_a_congolese_minister_acts_for_the_congo_the_article_is_about() -> None:
+    from minsec.draft import mentions
+    from minsec.draft.article import Article, _split
+    from minsec.draft.gazetteer import load
+
+    text = (
+        "The Republic of the Congo signed the accord in Brazzaville. Congolese Defence Minister Jean Mavoungou "
+        "said the Republic of the Congo would not be confused with the Democratic Republic of the Congo."
+    )
+    article = Article(Path("x.txt"), text, "0" * 64)
+    _split(article)
+    persons = {m.key: m.info for m in mentions.find(article, load(None)).persons}
+    assert persons["Jean Mavoungou"]["affiliation"] == "COG"

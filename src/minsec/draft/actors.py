@@ -135,6 +135,13 @@ def propose(context: "Context") -> list["Proposed"]:
             checks.append("which state's body: give the full name (e.g. Niger's Ministry of Mines)")
         out.append(Proposed("actor", "new", record, checks, guessed))
     # Affiliations point at the state's actor id; add the state if only the role named it.
+    out = _with_affiliations(context, out)
+    return out
+
+
+def _with_affiliations(context: "Context", out: list["Proposed"]) -> list["Proposed"]:
+    """Affiliations as actor ids (dropped when the state is not in the proposal), and every actor's
+    kind and affiliation noted for the events that list them."""
     for proposed in out:
         affiliation = proposed.record.get("affiliation_id")
         if affiliation and affiliation.isupper():
@@ -150,6 +157,8 @@ def propose(context: "Context") -> list["Proposed"]:
                 k: record[k] for k in ("id", "name", "kind", "affiliation_id", "role", "citations") if k in record
             }
             proposed.record = ordered
+    for proposed in out:
+        context.actor_facts[proposed.id] = (str(proposed.record.get("kind")), proposed.record.get("affiliation_id"))
     return out
 
 

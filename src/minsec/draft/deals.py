@@ -720,6 +720,7 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
         actors.append({"actor_id": actor_id, "role": role})
     if not actors and deal:
         actors = [{"actor_id": p["actor_id"], "role": "participant"} for p in deal["record"]["parties"]]
+    actors = with_states(context, actors)
     person_keys = {p.key for p in context.found.persons}
     persons = {v for k, v in context.actor_ids.items() if k in person_keys}
     bodies = [a["actor_id"] for a in actors if a["actor_id"] not in persons][:2]
@@ -832,7 +833,7 @@ def _anchored_events(context: "Context") -> list["Proposed"]:
             record["event_type"] = etype
             record["summary"] = _tidy(match.group("np"))
             record["reporting"] = "asserted"
-            record["actors"] = actors
+            record["actors"] = with_states(context, actors)
             start, end = article.quote(sentence.start, sentence.end, (match.start(), match.end()))
             record["citations"] = [{"source_id": context.source_id, "quote": article.slice(start, end)}]
             guessed = {
@@ -844,4 +845,29 @@ def _anchored_events(context: "Context") -> list["Proposed"]:
             }
             checks = ["an event the text dates only against another one; check the window the drafter gave it"]
             out.append(Proposed("event", "new", record, checks, guessed))
+    return out
+
+
+def with_states(context: "Context", actors: list[dict]) -> list[dict]:
+    """Every state a listed person or body acts for (following affiliations) is listed too, with the
+    same role: a query by state must find what its officials did."""
+    out = list(actors)
+    listed = {a["actor_id"] for a in actors}
+
+    def facts(actor_id: str) -> tuple[str, str | None]:
+        if actor_id in context.actor_facts:
+            return context.actor_facts[actor_id]
+        data = context.gazetteer.existing.get(actor_id) or {}
+        return str(data.get("kind", "")), data.get("affiliation_id")
+
+    for actor in actors:
+        seen: set[str] = set()
+        current = facts(actor["actor_id"])[1]
+        while current and current not in seen:
+            seen.add(current)
+            kind, parent = facts(current)
+            if kind in ("state", "territory") and current not in listed:
+                out.append({"actor_id": current, "role": actor["role"]})
+                listed.add(current)
+            current = parent
     return out

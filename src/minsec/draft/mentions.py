@@ -105,6 +105,13 @@ def find(article: Article, gazetteer: Gazetteer) -> Mentions:
     for group in (found.states, found.persons, found.organisations, found.outlets, found.commodities):
         group.sort(key=lambda m: m.start)
     found._actors = None
+    congo = _which_congo(found)
+    named = re.compile(r"Democratic|DRC|D\.R\.C|Kinshasa|Brazzaville|Republic of (?:the )?Congo")
+    for person in found.persons:
+        span = person.info.get("role_span")
+        role = text[span[0] : span[1]] if span else ""
+        if person.info.get("affiliation") in ("COD", "COG") and re.search(r"\bCongo", role) and not named.search(role):
+            person.info["affiliation"] = congo  # "Congolese Defence Minister": the Congo the article is about
     return found
 
 
@@ -546,10 +553,15 @@ def _states(text: str, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask)
             continue
         found.states.append(Mention("state", match.start(), match.end(), iso3, how))
     if pending:
-        counts = Counter(m.key for m in found.states if m.key in ("COD", "COG"))
-        congo = "COG" if counts["COG"] > counts["COD"] else "COD"
+        congo = _which_congo(found)
         for match in pending:
             found.states.append(Mention("state", match.start(), match.end(), congo, "context"))
+
+
+def _which_congo(found: Mentions) -> str:
+    """The Congo an article means by "Congo" or "Congolese": the one it names more often by a name of its own."""
+    counts = Counter(m.key for m in found.states if m.key in ("COD", "COG") and m.how != "context")
+    return "COG" if counts["COG"] > counts["COD"] else "COD"
 
 
 def _commodities(article: Article, gazetteer: Gazetteer, found: Mentions) -> None:

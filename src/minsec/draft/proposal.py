@@ -65,6 +65,8 @@ class Context:
     #: state iso3 or mention key -> proposed actor id
     actor_ids: dict[str, str] = field(default_factory=dict)
     commodity_ids: dict[str, str] = field(default_factory=dict)
+    #: actor id -> (kind, affiliation id) of every actor proposed or reused
+    actor_facts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def draft(article: Article, gazetteer: Gazetteer, url: str | None = None, source_id: str | None = None) -> Proposal:
