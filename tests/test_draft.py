@@ -369,3 +369,26 @@ def test_a_congolese_minister_acts_for_the_congo_the_article_is_about() -> None:
     _split(article)
     persons = {m.key: m.info for m in mentions.find(article, load(None)).persons}
     assert persons["Jean Mavoungou"]["affiliation"] == "COG"
+
+
+def test_a_text_that_is_not_nfc_is_flagged(tmp_path: Path, capsys) -> None:
+    import unicodedata
+
+    article = tmp_path / "nfd.txt"
+    text = EXAMPLE.read_text(encoding="utf-8") + "C\u00f4te d'Ivoire agreed.\n"
+    article.write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
+    out = draft_json(capsys, str(article))
+    assert "not Unicode NFC" in out["records"][0]["checks"][0]
+
+
+def test_crlf_and_byte_order_mark_give_the_same_records(tmp_path: Path, capsys) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(("\ufeff" + text).replace("\n", "\r\n").encode("utf-8"))
+    plain = draft_json(capsys, str(EXAMPLE))
+    odd = draft_json(capsys, str(crlf))
+    assert [r["record"]["id"] for r in odd["records"]] == [r["record"]["id"] for r in plain["records"]]
+    raw = crlf.read_bytes().decode("utf-8")
+    for item in odd["records"][1:]:
+        for citation in item["record"].get("citations", []) if item["status"] == "new" else []:
+            assert "\r" not in citation["quote"] and citation["quote"] in raw

@@ -17,7 +17,7 @@ QUOTE_LIMIT = 500
 #: Abbreviations after which a full stop does not end a sentence.
 ABBREVIATIONS = word_list("abbreviation")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9À-ÖØ-Þ])")
-_LEAD_TRIM = re.compile(r"[\s\-–—=+@•*·:;,.]+")
+_LEAD_TRIM = re.compile(r"[\s\ufeff\-–—=+@•*·:;,.]+")
 _BODY_MIN_WORDS = 12
 
 
@@ -124,6 +124,7 @@ def is_nfc(text: str) -> bool:
 
 
 def _is_body(line: str) -> bool:
+    line = line.lstrip("\ufeff")
     letters = [c for c in line if c.isalpha()]
     if letters and sum(c.isupper() for c in letters) > len(letters) / 2:
         return False  # a notice or kicker in capitals ("BREAKING NEWS")

@@ -34,7 +34,7 @@ def add_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") 
 
 
 def run(args: argparse.Namespace) -> int:
-    from minsec.draft.article import ArticleError, read_article
+    from minsec.draft.article import ArticleError, is_nfc, read_article
     from minsec.draft.formats import as_json, as_text, as_yaml
     from minsec.draft.gazetteer import load
     from minsec.draft.proposal import draft
@@ -61,6 +61,12 @@ def run(args: argparse.Namespace) -> int:
     if args.source_id is not None and args.source_id in gazetteer.taken_ids and not same_text:
         raise DraftUsageError(f"--source-id {args.source_id!r} is taken by a record; ids are never reused")
     proposal = draft(article, gazetteer, url=args.url, source_id=args.source_id)
+    if not is_nfc(article.text):
+        print(
+            f"minsec: warning: {args.article} is not Unicode NFC; its quotes will fail validation until the file "
+            "is normalised (see the source's checks)",
+            file=sys.stderr,
+        )
     render = {"json": as_json, "yaml": as_yaml, "text": as_text}[args.format]
     sys.stdout.write(render(proposal))
     if args.write:

@@ -3,7 +3,7 @@
 import re
 from typing import TYPE_CHECKING
 
-from minsec.draft.article import Article
+from minsec.draft.article import Article, is_nfc
 from minsec.draft.dates import DateMention
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _header_parts(context: "Context") -> tuple[str | None, str | None, str | Non
     text = article.text
     lines = []
     for start, end in article.header_lines:
-        line = text[start:end]
+        line = text[start:end].lstrip("\ufeff")
         letters = [c for c in line if c.isalpha()]
         if letters and sum(c.isupper() for c in letters) > len(letters) / 2 and len(line.split()) > 3:
             continue  # a notice in capitals
@@ -168,6 +168,12 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
     else:
         checks.append(f"text_file: rename {file_name!r} to letters, digits, '.', '_' and '-' only and set text_file")
     record["text_sha256"] = article.sha256
+    if not is_nfc(article.text):
+        checks.insert(
+            0,
+            "the article's text is not Unicode NFC, so its quotes will fail validation: normalise the file "
+            "(your editor can, or Python's unicodedata.normalize('NFC', text)), then draft again",
+        )
     checks.append("keep the article text in your corpus folder (never in the repository); validate with --corpus")
     return Proposed("source", "new", record, checks, guessed)
 
