@@ -32,6 +32,8 @@ def _metric(sentence: str, money: bool, percent: bool, in_deal: bool) -> str:
         return "share_of_world_reserves"
     if percent and re.search(r"\bgdp\b|gross domestic product", lower):
         return "sector_share_of_gdp"
+    if not money and not percent and re.search(r"\bexploit|\bmined\b|\bproduc", lower):
+        return "resources_exploited"
     if money and re.search(r"reserves|deposits|untapped|wealth", lower):
         return "reserves_value"
     if money and re.search(r"revenue|royalt|earn|income", lower):
@@ -49,8 +51,8 @@ def propose(context: "Context") -> list["Proposed"]:
     states = [m for m in context.found.states if context.actor_ids.get(m.key)]
     for quantity in context.quantities:
         sentence = article.sentence_at(quantity.start)
-        if sentence.header:
-            continue
+        if sentence.header or quantity.start in context.deal_values:
+            continue  # a deal's stated value is recorded once, in the deal's value fields
         words = text[sentence.start : sentence.end]
         here = [m for m in states if sentence.start <= m.start < sentence.end]
         before = [m for m in states if m.start < sentence.start]

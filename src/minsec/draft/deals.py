@@ -604,6 +604,7 @@ def _value(context: "Context", sentence_ids: list[int]) -> dict | None:
         if quantity.unit not in codes.currencies():
             continue
         amount = quantity.value
+        context.deal_values.add(quantity.start)  # recorded once, as the deal's value, not also as a claim
         return {
             "value_amount": float(amount),
             "value_currency": quantity.unit,

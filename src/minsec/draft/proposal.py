@@ -67,6 +67,8 @@ class Context:
     commodity_ids: dict[str, str] = field(default_factory=dict)
     #: actor id -> (kind, affiliation id) of every actor proposed or reused
     actor_facts: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: offsets of the amounts proposed as a deal's value
+    deal_values: set[int] = field(default_factory=set)
 
 
 def draft(article: Article, gazetteer: Gazetteer, url: str | None = None, source_id: str | None = None) -> Proposal:

@@ -29,6 +29,13 @@ TONNES = re.compile(
 )
 
 
+#: Counts of things a claim is about ("31 mineral resources", "12 deposits"); not arms or people.
+COUNT = re.compile(
+    rf"(?<![\w.$€£,]){_NUMBER}\s+(?:(?:known|active|new|untapped|identified|major)\s+)?"
+    r"(?:mineral resources|minerals|mines|deposits|sites|projects|licen[cs]es|permits|concessions|oilfields|fields)\b"
+)
+
+
 @dataclass(frozen=True)
 class Quantity:
     start: int
@@ -39,7 +46,7 @@ class Quantity:
 
     @property
     def is_money(self) -> bool:
-        return self.unit not in ("percent", "tonne")
+        return self.unit not in ("percent", "tonne", "count")
 
 
 def _number(match: re.Match[str]) -> float | None:
@@ -112,4 +119,6 @@ def find(text: str, gazetteer: Gazetteer) -> list[Quantity]:
         add(match, "percent")
     for match in TONNES.finditer(text):
         add(match, "tonne")
+    for match in COUNT.finditer(text):
+        add(match, "count")
     return sorted(found, key=lambda q: q.start)
