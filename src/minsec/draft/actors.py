@@ -1,5 +1,6 @@
 """Actor records: states by iso3, persons with the role and affiliation the text gives, organisations."""
 
+import re
 from typing import TYPE_CHECKING
 
 from minsec import codes
@@ -136,7 +137,32 @@ def propose(context: "Context") -> list["Proposed"]:
         out.append(Proposed("actor", "new", record, checks, guessed))
     # Affiliations point at the state's actor id; add the state if only the role named it.
     out = _with_affiliations(context, out)
+    _spokespersons(context, out)
     return out
+
+
+def _spokespersons(context: "Context", out: list["Proposed"]) -> None:
+    """ "Tina Salama, spokesperson for President Félix Tshisekedi": a person whose role names another
+    person acts for that person (and, through them, for their state)."""
+    names = {p.key: context.actor_ids[p.key] for p in context.found.persons if p.key in context.actor_ids}
+    for proposed in out:
+        record = proposed.record
+        role = record.get("role") or ""
+        if proposed.status != "new" or record.get("kind") != "person" or record.get("affiliation_id") or not role:
+            continue
+        for name, actor_id in names.items():
+            if actor_id != record["id"] and re.search(rf"\b(?:for|of|to)\b.*\b{re.escape(name)}$", role):
+                proposed.record = {
+                    k: v for k, v in [*record.items(), ("affiliation_id", actor_id)] if k != "citations"
+                } | {"citations": record["citations"]}
+                proposed.record = {
+                    k: proposed.record[k]
+                    for k in ("id", "name", "kind", "affiliation_id", "role", "citations")
+                    if k in proposed.record
+                }
+                proposed.guessed["affiliation_id"] = "the person the role says this one speaks or works for"
+                context.actor_facts[record["id"]] = ("person", actor_id)
+                break
 
 
 def _with_affiliations(context: "Context", out: list["Proposed"]) -> list["Proposed"]:
