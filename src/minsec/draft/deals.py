@@ -83,10 +83,8 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
     for mention in context.found.all_actors():
         if not start <= mention.start < end or mention.info.get("author"):
             continue
-        after = re.match(
-            r"(?:’s|'s)\s+|\s+(?:state-owned\s+|state\s+)?(?:company|firm|miner|group)\s+", text[mention.end :]
-        )
-        if mention.kind == "state" and after and mention.end + after.end() in owned:
+        after = OWNER.match(text, mention.end)
+        if mention.kind == "state" and after and after.end() in owned:
             continue  # "Chile's Codelco", "U.S. company Chevron": the company is the party
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
@@ -113,10 +111,8 @@ def _actor_spans(context: "Context", start: int, end: int) -> list[tuple[int, in
     for mention in context.found.all_actors():
         if not start <= mention.start < end or mention.info.get("author"):
             continue
-        after = re.match(
-            r"(?:’s|'s)\s+|\s+(?:state-owned\s+|state\s+)?(?:company|firm|miner|group)\s+", text[mention.end :]
-        )
-        if mention.kind == "state" and after and mention.end + after.end() in owned:
+        after = OWNER.match(text, mention.end)
+        if mention.kind == "state" and after and after.end() in owned:
             continue  # "Chile's Codelco": the company is the party
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
@@ -132,6 +128,10 @@ def _actor_spans(context: "Context", start: int, end: int) -> list[tuple[int, in
 
 PARTY_VERB = r"(?:signed|agreed|concluded|struck|sealed|inked|reached|are negotiating|were negotiating|are in talks|" \
     r"announced|began|started|held|opened|have agreed|have signed|will sign|plan to sign)"  # fmt: skip
+#: "Chile's Codelco", "Saudi Arabia's sovereign mining company Ma'aden", "U.S. company Chevron"
+OWNER = re.compile(
+    r"(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,4}|\s+(?:state-owned\s+|state\s+)?(?:company|firm|miner|group)\s+"
+)
 AFTER_STATE = re.compile(r"\s+(?:state-owned\s+|state\s+)?(?:company|firm|group|miner|giant|producer|conglomerate)\s+$")
 
 
@@ -313,14 +313,16 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
         if noun:
             at = sentence.start + noun.start()
             c_start, c_end = _clause(text, sentence.start, sentence.end, at)
-            parties = _pattern_parties(context, c_start, c_end, at) or _parties(context, c_start, c_end)
+            structured = _pattern_parties(context, c_start, c_end, at)
+            parties = structured or _parties(context, c_start, c_end)
             if len(parties) < 2:
-                parties = _pattern_parties(context, sentence.start, sentence.end, at) or _parties(
-                    context, sentence.start, sentence.end
-                )
+                structured = _pattern_parties(context, sentence.start, sentence.end, at)
+                parties = structured or _parties(context, sentence.start, sentence.end)
             anaphoric = ANAPHORA.search(words) and not NEW_DEAL.search(words)
             subject = topic(sentence.start, sentence.end)
-            if len(parties) < 2 and anaphoric and last_deal is not None:
+            if anaphoric and last_deal is not None and ANAPHORA.match(words) and not structured:
+                in_deal = last_deal  # "The deal followed talks in Riyadh ...": the sentence is about the last deal
+            elif len(parties) < 2 and anaphoric and last_deal is not None:
                 in_deal = last_deal  # "the talks", "the offer": the deal the text is already about
             elif len(parties) == 1 and not sentence.header:
                 same_paragraph = [

@@ -97,6 +97,7 @@ def find(article: Article, gazetteer: Gazetteer) -> Mentions:
     _titled_persons(article, gazetteer, found, place_mask, name_mask)
     _organisations(article, gazetteer, found, name_mask)
     _apposition_persons(article, gazetteer, found, place_mask, name_mask)
+    _who_persons(article, gazetteer, found, place_mask, name_mask)
     _said_persons(article, gazetteer, found, place_mask, name_mask)
     _states(text, gazetteer, found, place_mask)
     _bare_names(article, gazetteer, found, name_mask)
@@ -269,6 +270,35 @@ def _titled_persons(
             if affiliation:
                 info["affiliation"] = affiliation
             _person(found, text, *span, "title", info, name_mask)
+            place_mask.take(*span)
+
+
+#: "Neema Kassim, who heads Tanzania's mining ministry, said": a name and the office a clause gives it.
+WHO_CLAUSE = re.compile(
+    r",\s+who\s+(?:heads|leads|chairs|runs|directs|oversees|serves as|is|was|has been|became)\s+([^,;]{3,80})"
+)
+
+
+def _who_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place_mask: _Mask, name_mask: _Mask) -> None:
+    text = article.text
+    for sentence in article.sentences:
+        tokens = _tokens(text, sentence.start, sentence.end)
+        for match in WHO_CLAUSE.finditer(text, sentence.start, sentence.end):
+            before = [i for i, t in enumerate(tokens) if t[1] <= match.start()]
+            if not before:
+                continue
+            j = before[-1]
+            while j > 0 and _is_cap(tokens[j - 1][2]) and text[tokens[j - 1][1] : tokens[j][0]] == " ":
+                j -= 1
+            span = _name_at(text, tokens, j)
+            if span is None or span[1] != match.start() or not _plausible_name(text[span[0] : span[1]], gazetteer):
+                continue
+            role_start, role_end = match.start(1), match.end(1)
+            info = {"role": text[role_start:role_end].strip(), "role_span": (role_start, role_end)}
+            affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
+            if affiliation:
+                info["affiliation"] = affiliation
+            _person(found, text, *span, "who", info, name_mask)
             place_mask.take(*span)
 
 

@@ -17,6 +17,10 @@ LABELS = re.compile(
 THINK_TANK = re.compile(
     r"\b(?:Institute|Center|Centre|Forum|Foundation|Policies|Studies|Think Tank|Policy|Council on|Chatham|Brookings)\b"
 )
+#: "DAR ES SALAAM, Oct 9, 2026 (Coastline News) —": the agency in a wire dateline.
+DATELINE_OUTLET = re.compile(
+    r"^[A-ZÀ-Þ][A-ZÀ-Þ .'’-]{1,40},[^()\n]{3,30}\((?P<outlet>[A-Z][^()\n]{1,40})\)\s*[-–—]", re.M
+)
 RELAY = re.compile(
     r"(?:according to|reported by|citing|cited by|relays? (?:this|the) report from|first published by|"
     r"(?:as |a report (?:by|in) ))\s*(?:the\s+)?$"
@@ -100,6 +104,10 @@ def propose(context: "Context", url: str | None, source_id: str | None) -> "Prop
             if phrase.replace(" ", "").lower() == squashed:
                 outlet, outlet_type = name, kind
                 guessed["outlet"] = f"from the footer {footer.group(0)!r}"
+    dateline = DATELINE_OUTLET.search(text)
+    if outlet is None and dateline:
+        outlet = dateline.group("outlet").strip()
+        guessed["outlet"] = "the agency the dateline names"
     if outlet is None:
         outlet = "TODO"
         checks.append("outlet: the text does not name its outlet; write who published it")
