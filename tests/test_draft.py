@@ -392,3 +392,17 @@ def test_crlf_and_byte_order_mark_give_the_same_records(tmp_path: Path, capsys) 
     for item in odd["records"][1:]:
         for citation in item["record"].get("citations", []) if item["status"] == "new" else []:
             assert "\r" not in citation["quote"] and citation["quote"] in raw
+
+
+def test_commodities_by_name_and_by_symbol_in_a_bracketed_list() -> None:
+    from minsec.draft import mentions
+    from minsec.draft.article import Article, _split
+    from minsec.draft.gazetteer import load
+
+    text = (
+        "China curbed rare earths (Nd, Pr, Dy and Tb) and cobalt (Co). The DRC (DRC) said so. Silicon Valley cheered."
+    )
+    article = Article(Path("x.txt"), text, "0" * 64)
+    _split(article)
+    found = {m.key for m in mentions.find(article, load(ROOT)).commodities}
+    assert found == {"rare-earth-elements", "neodymium", "praseodymium", "dysprosium", "terbium", "cobalt"}

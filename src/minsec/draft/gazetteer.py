@@ -61,6 +61,8 @@ class Gazetteer:
     commodities: dict[str, CommodityEntry]
     #: lower-cased phrase -> commodity id
     commodity_phrases: dict[str, str]
+    #: chemical symbol -> commodity id (an element; the project's one-symbol rows take precedence)
+    commodity_symbols: dict[str, str] = field(default_factory=dict)
     actors: dict[str, KnownActor] = field(default_factory=dict)
     #: name or alias as written -> existing actor id
     actor_names: dict[str, str] = field(default_factory=dict)
@@ -102,8 +104,11 @@ def _static() -> dict:
             iso3, name, kind or "state", (name, *_list(aliases)), _list(demonyms), _list(capitals)
         )
     commodities = {}
-    for cid, name, kind, aliases in _rows("commodities.tsv"):
+    symbols = {}
+    for cid, name, kind, aliases, symbol in _rows("commodities.tsv"):
         commodities[cid] = CommodityEntry(cid, name, kind, (name, *_list(aliases)))
+        if symbol:
+            symbols[symbol] = cid
     return {
         "countries": countries,
         "titles": {title: kind for title, kind in _rows("titles.tsv")},
@@ -123,6 +128,7 @@ def _static() -> dict:
         ),
         "not_places": tuple(row[0] for row in _rows("not_places.tsv")),
         "commodities": commodities,
+        "symbols": symbols,
     }
 
 
@@ -175,6 +181,7 @@ def load(root: Path | None) -> Gazetteer:
         not_places=static["not_places"],
         commodities=dict(static["commodities"]),
         commodity_phrases={},
+        commodity_symbols=dict(static["symbols"]),
     )
     records = root / "records" if root else None
     if records and records.is_dir():
@@ -207,6 +214,9 @@ def load(root: Path | None) -> Gazetteer:
             known = gazetteer.commodities.get(cid)
             names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
             gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
+            symbols = [s for s in data.get("symbols") or [] if isinstance(s, str)]
+            if len(symbols) == 1:
+                gazetteer.commodity_symbols[symbols[0]] = cid
         for folder, bucket in (
             ("deals", gazetteer.deals),
             ("events", gazetteer.events),

@@ -601,13 +601,23 @@ def _commodities(article: Article, gazetteer: Gazetteer, found: Mentions) -> Non
     for match in pattern.finditer(text):
         word = match.group()
         sentence = article.sentence_at(match.start())
-        if word[0].isupper() and match.start() != sentence.start:
+        if word[0].isupper() and not sentence.header:
             before = text[max(sentence.start, match.start() - 30) : match.start()].split()
             after = text[match.end() : match.end() + 30].split()
-            if (before and before[-1][:1].isupper()) or (after and after[0][:1].isupper() and after[0] not in ("and",)):
-                continue  # part of a name: "Anka Mining", "Silicon Valley"
+            inside = match.start() != sentence.start and before and before[-1][:1].isupper()
+            if inside or (after and after[0][:1].isupper() and after[0] not in ("And", "Or")):
+                continue  # part of a name: "Anka Mining", "Silicon Valley", "Gold Coast"
         cid = gazetteer.commodity_phrases[word.lower()]
         hits.append(Mention("commodity", match.start(), match.end(), cid, "gazetteer", {"as_written": word}))
+    # Chemical symbols only in a bracketed list: "rare earths (Nd, Pr, Dy)", "cobalt (Co)".
+    for bracket in re.finditer(r"\(((?:[A-Z][a-z]?)(?:(?:,\s*|,?\s+and\s+)[A-Z][a-z]?)*)\)", text):
+        for symbol in re.finditer(r"[A-Z][a-z]?", bracket.group(1)):
+            cid = gazetteer.commodity_symbols.get(symbol.group())
+            start = bracket.start(1) + symbol.start()
+            if cid and cid in gazetteer.commodities:
+                hits.append(Mention("commodity", start, start + len(symbol.group()), cid, "symbol",
+                                    {"as_written": symbol.group()}))  # fmt: skip
+    hits.sort(key=lambda m: m.start)
     generic = {cid for cid, entry in gazetteer.commodities.items() if entry.id == "minerals"}
     specific_sentences = {article.sentence_index(m.start) for m in hits if m.key not in generic}
     for mention in hits:
