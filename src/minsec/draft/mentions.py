@@ -382,6 +382,9 @@ def _plausible_name(name: str, gazetteer: Gazetteer) -> bool:
     """Not a state, demonym, capital or organisation dressed as a person's name."""
     if name in gazetteer.state_phrases:
         return False
+    tokens = name.split()
+    if any(w.endswith(("’s", "'s")) for w in tokens[:-1]) or any(w in gazetteer.titles for w in tokens):
+        return False  # "Arabia’s Crown Prince Mohammed": a phrase, not a name
     words = name.replace("’s", "").replace("'s", "").split()
     return not any(w in gazetteer.state_phrases or w in ORG_WORDS or w in NOT_NAME for w in words)
 
@@ -530,6 +533,9 @@ def _organisations(article: Article, gazetteer: Gazetteer, found: Mentions, name
                     start_index += 1
                 else:
                     break
+            based = [i for i, w in enumerate(words[:-1]) if w.endswith("-based")]
+            if based:
+                start_index = max(start_index, based[-1] + 1)  # "New York-based Eurasia Group"
             start, end = run[start_index][0], run[-1][1]
             if not name_mask.free(start, end) or end - start < 4:
                 continue
