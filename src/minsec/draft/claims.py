@@ -1,6 +1,7 @@
 """Claims: every amount, percentage and tonnage, with what it measures, who it is about and who
 the text attributes it to. Claims are not facts: verification starts as ``unverified``."""
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
@@ -99,8 +100,11 @@ def propose(context: "Context") -> list["Proposed"]:
             "attributed_to": "who the sentence attributes it to; the outlet when it names no one",
         }
         checks = [f"is {quantity.as_written!r} a claim worth recording, and is its subject right?"]
-        if unit == "tonne":
+        if unit in ("tonne", "tonne_per_year"):
             checks.append("tonnes in total or per year (tonne_per_year)? ore, concentrate or metal content?")
+        if record.get("as_of") and str(record["as_of"]) > dt.date.today().isoformat()[: len(str(record["as_of"]))]:
+            record["note"] = f"A forecast: the text dates it {record['as_of']}."
+            guessed["note"] = "the date is after today; say what the text forecasts"
         out.append(Proposed("claim", "new", record, checks, guessed))
     return out
 

@@ -207,10 +207,19 @@ def _event_type(sentence: str) -> tuple[str, str | None, int] | None:
     return None
 
 
-def _reporting(sentence: str) -> str:
+def _reporting(sentence: str, verb: int | None = None) -> str:
+    """How the sentence reports its event: alleged, expected, reported or asserted. With ``verb``
+    (the offset of the event's verb), "expected" means the verb itself is modal or scheduled
+    ("could be signed", "is due to sign"), not that a "would" appears elsewhere in the sentence."""
     if ALLEGED.search(sentence):
         return "alleged"
-    if EXPECTED.search(sentence):
+    if verb is None and EXPECTED.search(sentence):
+        return "expected"
+    if verb is not None and (
+        MODAL.search(sentence[max(0, verb - 30) : verb])
+        or re.search(r"\b(?:is|are|was|were) (?:due|scheduled|expected|set|planned) to\s+$", sentence[:verb])
+        or re.search(r"\b(?:next (?:week|month|year)|later this (?:week|month|year))\b", sentence)
+    ):
         return "expected"
     if REPORTED.search(sentence):
         return "reported"
@@ -369,8 +378,9 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
     for event in events:
         sentence = article.sentences[event["sentence"]]
         deal = deal_of_sentence.get(event["sentence"])
-        event_records.append(_event_record(context, sentence, event, deal))
-        if deal and event["status"]:
+        record = _event_record(context, sentence, event, deal)
+        event_records.append(record)
+        if deal and record.record.get("deal_status"):
             seen_status.add(deal["record"]["id"])
     for deal in deal_records:
         if deal["record"]["id"] not in seen_status:
@@ -386,6 +396,11 @@ def propose(context: "Context") -> tuple[list["Proposed"], list["Proposed"]]:
                 {"sentence": index, "type": event_type, "status": status, "verb": sentence.start},
                 deal,
             )
+            if "deal_status" not in record.record:
+                # The text only expects or hopes for a step: the deal exists as a proposal.
+                record.record = _insert_after(record.record, "summary", {"deal_status": "proposed"})
+                record.record["reporting"] = "asserted"
+                status = "proposed"
             record.checks.insert(
                 0, f"deal_status: the drafter read '{status}' from the wording; every deal needs a status event"
             )
@@ -678,6 +693,14 @@ BEFORE_NARRATIVE = re.compile(r"\b(?:had\s+(?:previously\s+|already\s+|earlier\s
                               r"came after|earlier)\b")  # fmt: skip
 
 
+def _after_today(dates: dict) -> str | None:
+    """The date or earliest bound when it lies after today, else None."""
+    value = str(dates.get("date") or dates.get("date_earliest") or "")
+    if value and value > dt.date.today().isoformat()[: len(value)]:
+        return value
+    return None
+
+
 def _date_from_context(context: "Context", sentence) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
     """A date for an undated sentence from its neighbours: "He also said ..." shares the month of the
     sentence before it; "X had previously ..." happened no later than the latest date the text gives."""
@@ -710,6 +733,9 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
     dates, guessed = _date_fields(context, sentence.start, sentence.end)
     if not dates:
         dates, guessed = _date_from_context(context, sentence)
+    future = _after_today(dates)
+    if future:
+        dates, guessed = {}, {}  # a statement about 2030 is not an event of 2030
     actors: list[dict] = []
     for mention in context.found.all_actors():
         if not sentence.start <= mention.start < sentence.end or mention.info.get("author"):
@@ -741,11 +767,13 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
     if len(summary) > 300:
         summary = summary[:297].rsplit(" ", 1)[0] + "..."
     record["summary"] = summary
-    if deal and event["status"]:
+    reporting = _reporting(words, event["verb"] - sentence.start)
+    if deal:
         record["deal_id"] = deal["record"]["id"]
+    if deal and event["status"] and reporting != "expected":  # a future step never sets a deal's state
         record["deal_status"] = event["status"]
         guessed["deal_status"] = "from the verb; check the sentence really moves the deal to this state"
-    record["reporting"] = _reporting(words)
+    record["reporting"] = reporting
     guessed["reporting"] = "from wording such as 'reportedly', 'according to', 'will'"
     record["actors"] = actors
     start, end = article.quote(sentence.start, sentence.end)
@@ -756,6 +784,10 @@ def _event_record(context: "Context", sentence, event: dict, deal: dict | None) 
     checks = []
     if event["type"] == "other":
         checks.append("event_type: the sentence dates something without a verb the drafter knows; say what happened")
+    if future:
+        checks.append(
+            f"date: the sentence names {future}, after today (a forecast or a schedule), not the event's date"
+        )
     if not dates:
         checks.append("date: the sentence gives none; use date_earliest/date_latest if the text bounds it")
     return Proposed("event", "new", record, checks, guessed)

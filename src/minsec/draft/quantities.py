@@ -25,7 +25,9 @@ _WORDS = r"(?P<words>" + "|".join(sorted((re.escape(w) for w in WORD_NUMBERS), k
 _SCALE = r"(?P<scale>thousand|million|billion|trillion|crore|lakh|mln|bln|trn|mn|bn|tn|m|b|k)\b"
 PERCENT = re.compile(rf"(?<![\w.]){_NUMBER}\s?(?:%|per ?cent\b|percent\b|pc\b)")
 TONNES = re.compile(
-    rf"(?<![\w.]){_NUMBER}(?:\s+{_SCALE})?\s+(?:metric\s+)?(?P<unit>tonnes|tons|tonne|ton|t)\b(?!-)", re.I
+    rf"(?<![\w.]){_NUMBER}(?:\s+{_SCALE})?\s+(?:metric\s+)?(?P<unit>tonnes|tons|tonne|ton|t)\b(?!-)"
+    r"(?P<per>\s+(?:a|per|each)\s+year|\s+annually|\s+per\s+annum|/year)?",
+    re.I,
 )
 
 
@@ -46,7 +48,7 @@ class Quantity:
 
     @property
     def is_money(self) -> bool:
-        return self.unit not in ("percent", "tonne", "count")
+        return self.unit not in ("percent", "tonne", "tonne_per_year", "count")
 
 
 def _number(match: re.Match[str]) -> float | None:
@@ -118,7 +120,7 @@ def find(text: str, gazetteer: Gazetteer) -> list[Quantity]:
     for match in PERCENT.finditer(text):
         add(match, "percent")
     for match in TONNES.finditer(text):
-        add(match, "tonne")
+        add(match, "tonne_per_year" if match.group("per") else "tonne")
     for match in COUNT.finditer(text):
         add(match, "count")
     return sorted(found, key=lambda q: q.start)
