@@ -406,3 +406,18 @@ def test_commodities_by_name_and_by_symbol_in_a_bracketed_list() -> None:
     _split(article)
     found = {m.key for m in mentions.find(article, load(ROOT)).commodities}
     assert found == {"rare-earth-elements", "neodymium", "praseodymium", "dysprosium", "terbium", "cobalt"}
+
+
+def test_a_long_sentence_is_quoted_by_the_clause_around_the_mention() -> None:
+    from minsec.draft.article import Article, _split
+
+    filler = ", ".join(f"the {n}th consideration of the committee on the matter" for n in range(12))
+    text = f"- {filler}, Zambia agreed to sell cobalt to Japan, {filler}."
+    article = Article(Path("x.txt"), text, "0" * 64)
+    _split(article)
+    sentence = article.sentences[0]
+    at = text.index("Zambia")
+    start, end = article.quote(sentence.start, sentence.end, (at, at + 6))
+    quote = article.slice(start, end)
+    assert len(text) > 1000 and 0 < len(quote) <= 500 and "Zambia" in quote
+    assert quote == quote.strip() and not quote.startswith(("-", "=", "+", "@"))
