@@ -269,6 +269,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from minsec.draft.command import DraftUsageError, run
+
+    try:
+        return run(args)
+    except DraftUsageError as error:
+        raise UsageError(str(error)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minsec", description="The minsec dataset: validate, build, inspect.")
     main.add_argument("--version", action="version", version=f"minsec {__version__}")
@@ -362,6 +371,10 @@ def parser() -> argparse.ArgumentParser:
     root_option(export, "datapackage/")
     export.add_argument("--zip", required=True, metavar="OUT_DIR", help="folder to write minsec-VERSION.zip into")
     export.set_defaults(run=cmd_export)
+
+    from minsec.draft.command import add_parser as add_draft_parser
+
+    add_draft_parser(commands).set_defaults(run=cmd_draft)
     return main
 
 
