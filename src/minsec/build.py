@@ -71,8 +71,8 @@ def _derived(dataset: Dataset, record: Record) -> dict | None:
 def record_json(dataset: Dataset, model: type[Record]) -> list[dict]:
     """The records of one kind as written, plus a ``derived`` object where the build adds values."""
     out = []
-    for record in sorted(dataset.of(model), key=lambda r: r.id):
-        data = record.model_dump(mode="json", by_alias=True)
+    for record in dataset.sorted_of(model):
+        data = dataset.dump(record)
         derived = _derived(dataset, record)
         out.append({**data, "derived": derived} if derived is not None else data)
     return out
@@ -83,11 +83,11 @@ def count_rows(csv_bytes: bytes) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(csv_bytes.decode("utf-8")))) - 1
 
 
-def contents_table(csv_files: Mapping[str, bytes]) -> str:
+def contents_table(row_counts: Mapping[str, int]) -> str:
     """The README's table of contents: every table with its row count and download link."""
     lines = ["| table | rows | what one row is | download |", "| --- | ---: | --- | --- |"]
     for table in tables():
-        rows = count_rows(csv_files[table.name])
+        rows = row_counts[table.name]
         path = f"datapackage/data/{table.name}.csv"
         lines.append(f"| `{table.name}` | {rows} | {table.description} | [{table.name}.csv]({path}) |")
     return "\n".join(lines)
@@ -109,7 +109,8 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     """
     all_tables = tables()
     files: dict[str, bytes] = {}
-    csv_files = {t.name: render_csv([c.name for c in t.columns], t.rows(dataset)) for t in all_tables}
+    table_rows = {t.name: t.rows(dataset) for t in all_tables}
+    csv_files = {t.name: render_csv([c.name for c in t.columns], table_rows[t.name]) for t in all_tables}
     for name, content in csv_files.items():
         files[f"datapackage/data/{name}.csv"] = content
     for model in MODELS:
@@ -121,7 +122,8 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     plover = {t.value: (PLOVER_BY_EVENT_TYPE[t].value if t in PLOVER_BY_EVENT_TYPE else None) for t in EventType}
     files["CODEBOOK.md"] = codebook(all_tables, plover).encode("utf-8")
     if readme is not None:
-        files["README.md"] = with_contents(readme, contents_table(csv_files)).encode("utf-8")
+        counts = {name: len(rows) for name, rows in table_rows.items()}
+        files["README.md"] = with_contents(readme, contents_table(counts)).encode("utf-8")
     return dict(sorted(files.items()))
 
 

@@ -47,6 +47,7 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                     "files_checked": report.files_checked,
                     "quotes_checked": report.corpus_checked,
                     "problems": [p.as_dict() for p in report.problems],
+                    "notes": report.notes,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -62,7 +63,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     )
     count = len(report.problems)
     files = report.files_checked
-    print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}")
+    scope = "".join(f"; {note}" for note in report.notes)
+    print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}{scope}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -77,12 +79,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 raise UsageError(f"{given}: no such file")
             if root / "records" not in path.parents:
                 raise UsageError(f"{given}: not under {root / 'records'}")
-    report = validate(root, _corpus(args.corpus), files=None)
-    if files is not None:
-        wanted = {p.relative_to(root).as_posix() for p in files}
-        report = type(report)(
-            [p for p in report.problems if p.path in wanted], report.records, len(wanted), report.corpus_checked
-        )
+    report = validate(root, _corpus(args.corpus), files=files)
     _print_report(report, args.format)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
