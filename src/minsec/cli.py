@@ -137,6 +137,20 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_check_tables(args: argparse.Namespace) -> int:
+    from minsec.table_check import check_package
+
+    folder = Path(args.root).resolve() / "datapackage"
+    if not (folder / "datapackage.json").is_file():
+        raise UsageError(f"{args.root}: no datapackage/datapackage.json here; run minsec build first")
+    problems = check_package(folder)
+    for problem in problems:
+        print(f"datapackage/{problem}")
+    count = len(problems)
+    print(f"{count} problem{'s' * (count != 1)} found in the tables of datapackage/")
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     import minsec
     from minsec.build import count_rows
@@ -244,6 +258,11 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("id", help="the new record's id, e.g. usa-xyz-minerals-2025")
     new.set_defaults(run=cmd_new)
 
+    tables = commands.add_parser(
+        "check-tables", help="check the built CSVs against their Table Schemas (keys, types, enums, patterns)"
+    )
+    tables.add_argument("--root", default=".", help="repository root (default: current folder)")
+    tables.set_defaults(run=cmd_check_tables)
     info = commands.add_parser("info", help="version and row counts of the bundled data")
     info.set_defaults(run=cmd_info)
 
