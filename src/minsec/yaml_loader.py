@@ -19,6 +19,10 @@ MAX_FILE_BYTES = 64 * 1024
 #: Characters the YAML 1.1 reader refuses (control characters other than tab, LF, CR, NEL, and surrogates).
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_DEPTH = 10
+#: Past this many flow brackets a file goes straight to PyYAML's parser: both parsers scan
+#: deep flow nesting in quadratic time before the depth limit can stop them, so reading such
+#: a file twice (libyaml refuses it, then PyYAML words the message) would double that.
+_MANY_BRACKETS = 500
 #: Whether PyYAML was built with libyaml, whose parser is used when it is.
 LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 Path_ = tuple[str | int, ...]
@@ -342,7 +346,8 @@ def load_document(raw: bytes, *, libyaml: bool | None = None) -> Document:
     """
     text = _decode(raw)
     try:
-        if LIBYAML if libyaml is None else libyaml:
+        many_brackets = text.count("[") + text.count("{") > _MANY_BRACKETS
+        if (LIBYAML if libyaml is None else libyaml) and not many_brackets:
             try:
                 return _parse(text, True)
             except (yaml.YAMLError, YamlError):
