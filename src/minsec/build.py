@@ -109,8 +109,13 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     """
     all_tables = tables()
     files: dict[str, bytes] = {}
-    table_rows = {t.name: t.rows(dataset) for t in all_tables}
-    csv_files = {t.name: render_csv([c.name for c in t.columns], table_rows[t.name]) for t in all_tables}
+    csv_files: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for t in all_tables:  # one table's rows at a time
+        rows = t.rows(dataset)
+        counts[t.name] = len(rows)
+        csv_files[t.name] = render_csv([c.name for c in t.columns], rows)
+        del rows
     for name, content in csv_files.items():
         files[f"datapackage/data/{name}.csv"] = content
     for model in MODELS:
@@ -122,7 +127,6 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     plover = {t.value: (PLOVER_BY_EVENT_TYPE[t].value if t in PLOVER_BY_EVENT_TYPE else None) for t in EventType}
     files["CODEBOOK.md"] = codebook(all_tables, plover).encode("utf-8")
     if readme is not None:
-        counts = {name: len(rows) for name, rows in table_rows.items()}
         files["README.md"] = with_contents(readme, contents_table(counts)).encode("utf-8")
     return dict(sorted(files.items()))
 
@@ -133,17 +137,18 @@ def render_repository(root: Path, dataset: Dataset) -> dict[str, bytes]:
     return render(dataset, readme.read_text(encoding="utf-8") if readme.is_file() else None)
 
 
-def _on_disk(root: Path) -> dict[str, bytes]:
+def _on_disk(root: Path) -> dict[str, Path]:
+    """The generated files on disk, by relative path (read one at a time when compared)."""
     found = {}
     for folder in GENERATED_DIRS:
         base = root / folder
         if base.is_dir():
             for path in sorted(base.rglob("*")):
                 if path.is_file():
-                    found[path.relative_to(root).as_posix()] = path.read_bytes()
+                    found[path.relative_to(root).as_posix()] = path
     for name in GENERATED_FILES:
         if (root / name).is_file():
-            found[name] = (root / name).read_bytes()
+            found[name] = root / name
     return found
 
 
@@ -170,7 +175,7 @@ class Staleness:
 def compare(root: Path, files: Mapping[str, bytes]) -> Staleness:
     disk = _on_disk(root)
     return Staleness(
-        changed=sorted(p for p in files if p in disk and disk[p] != files[p]),
+        changed=sorted(p for p in files if p in disk and disk[p].read_bytes() != files[p]),
         missing=sorted(p for p in files if p not in disk),
         extra=sorted(p for p in disk if p not in files and p not in GENERATED_FILES),
     )
