@@ -10,6 +10,7 @@ import errno
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +147,20 @@ def _safe(text: str) -> str:
 
 
 _NO_KEY = object()
+#: Field paths, shared by every document that has them: 100,000 records hold some 3 million
+#: line entries, and their paths (and key strings) are the same few hundred.
+_PATHS: dict[Path_, Path_] = {}
+
+
+def _shared(path: Path_) -> Path_:
+    found = _PATHS.get(path)
+    if found is None:
+        found = path
+        if len(_PATHS) < 100_000:
+            _PATHS[path] = path
+    return found
+
+
 #: The plain scalars' tags, as the safe resolver finds them (keys and short values repeat).
 _RESOLVED: dict[str, str] = {}
 #: First characters for which the safe resolver tries a pattern; any other plain scalar is a string.
@@ -262,11 +277,11 @@ def _parse(text: str, libyaml: bool) -> Document:
                 if stack:
                     parent = stack[-1]
                     if isinstance(parent[0], list):
-                        path = parent[1] + (len(parent[0]),)
+                        path = _shared(parent[1] + (len(parent[0]),))
                         if building:
                             builder.lines[path] = line
                     elif parent[2] is not _NO_KEY:
-                        path = parent[1] + (parent[2],)
+                        path = _shared(parent[1] + (parent[2],))
                     elif kind is not yaml.ScalarEvent:
                         parent[2] = None
                         if building:
@@ -292,7 +307,7 @@ def _parse(text: str, libyaml: bool) -> Document:
                         builder.fail(line, "keys must be plain field names")
                         parent[2] = None
                         continue
-                    key = event.value
+                    key = sys.intern(event.value) if len(event.value) < 64 else event.value
                     if key == "<<":
                         builder.fail(line, "uses a YAML merge key (<<); write the fields out instead")
                     elif key in parent[0]:
@@ -303,7 +318,7 @@ def _parse(text: str, libyaml: bool) -> Document:
                         )
                     else:
                         parent[3][key] = line
-                        builder.lines[parent[1] + (key,)] = line
+                        builder.lines[_shared(parent[1] + (key,))] = line
                     parent[2] = key
                     continue
                 value = builder.scalar(event)
