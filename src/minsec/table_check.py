@@ -9,6 +9,7 @@ row number in the CSV (the header is row 1), which is the line unless a cell spa
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
@@ -61,15 +62,27 @@ class _Table:
         self.path = path
         self.schema = resource.get("schema", {})
         self.names = [f["name"] for f in self.schema.get("fields", [])]
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        self.header = rows[0] if rows else []
-        self.rows = rows[1:]
+        rows = csv.reader(io.StringIO(text, newline=""))
+        self.header = next(rows, [])
         width = len(self.names)
-        self.columns = [list(c) for c in zip(*(r for r in self.rows if len(r) == width), strict=True)] or [
-            [] for _ in self.names
-        ]
-        self.row_numbers = [n for n, r in enumerate(self.rows, start=2) if len(r) == width]
+        #: Rows whose number of cells is not the header's: (row number, cells).
+        self.misshapen: list[tuple[int, int]] = []
+        whole = []
+        for number, row in enumerate(rows, start=2):
+            if len(row) == width:
+                whole.append(row)
+            else:
+                self.misshapen.append((number, len(row)))
+        self.columns = [list(c) for c in zip(*whole, strict=True)] or [[] for _ in self.names]
+        del whole
+        skipped = {n for n, _ in self.misshapen}
+        count = len(self.columns[0]) + len(skipped) if self.columns else len(skipped)
+        self.row_numbers = [n for n in range(2, count + 2) if n not in skipped]
         self.missing = set(self.schema.get("missingValues", [""]))
+
+    def keep(self, names: set[str]) -> None:
+        """Forget every column but ``names``."""
+        self.columns = [c if n in names else [] for n, c in zip(self.names, self.columns, strict=True)]
 
     def column(self, name: str) -> list[str]:
         return self.columns[self.names.index(name)]
@@ -170,9 +183,26 @@ def _check_foreign_keys(table: _Table, tables: dict[str, _Table]) -> Iterator[Pr
 
 def check_package(folder: Path) -> list[Problem]:
     """Every problem of the tables of the Data Package in ``folder`` (holding datapackage.json)."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of cells and no cycles: the collector would only walk them again and again
+    try:
+        return _check_package(folder)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check_package(folder: Path) -> list[Problem]:
     descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     problems: list[Problem] = []
     tables: dict[str, _Table] = {}
+    keys: dict[str, set[str]] = {}  # the columns each table's foreign keys, or others', use
+    for resource in descriptor.get("resources", []):
+        for key in resource.get("schema", {}).get("foreignKeys", []):
+            fields, reference = key.get("fields", []), key.get("reference", {})
+            keys.setdefault(resource.get("name", ""), set()).update([fields] if isinstance(fields, str) else fields)
+            target, target_fields = reference.get("resource") or resource.get("name", ""), reference.get("fields", [])
+            keys.setdefault(target, set()).update([target_fields] if isinstance(target_fields, str) else target_fields)
     for resource in descriptor.get("resources", []):
         path = resource.get("path", "")
         raw = (folder / path).read_bytes()
@@ -186,14 +216,15 @@ def check_package(folder: Path) -> list[Problem]:
         if table.header != table.names:
             problems.append(Problem(path, 1, "", f"header {table.header} is not the schema's fields {table.names}"))
             continue
+        width = len(table.names)
         problems.extend(
-            Problem(path, n, "", f"has {len(r)} cells; the header has {len(table.names)}")
-            for n, r in enumerate(table.rows, start=2)
-            if len(r) != len(table.names)
+            Problem(path, n, "", f"has {cells} cells; the header has {width}") for n, cells in table.misshapen
         )
         problems.extend(_check_fields(table))
         problems.extend(_check_primary_key(table))
-        tables[resource.get("name", path)] = table
+        name = resource.get("name", path)
+        table.keep(keys.get(name, set()))  # only the columns foreign keys need, from here on
+        tables[name] = table
     for table in tables.values():
         problems.extend(_check_foreign_keys(table, tables))
     return problems
