@@ -112,3 +112,21 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("datapackage/data/deals.csv:2: deal_type: 'swap' is not one of")
     assert out[-1] == "1 problem found in the tables of datapackage/"
+
+
+def test_unreadable_files_are_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from minsec.cli import main
+
+    folder = _copy(tmp_path)
+    (folder / "data" / "deals.csv").write_bytes(b"id\n\xff\n")
+    (folder / "data" / "claims.csv").unlink()
+    messages = [str(p) for p in check_package(folder)]
+    assert any(m.startswith("data/deals.csv:1: cannot be read as UTF-8 text") for m in messages), messages
+    assert any(m.startswith("data/claims.csv:1: cannot be read") for m in messages), messages
+    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = "../../outside.csv"
+    (folder / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert "../../outside.csv:1: resource path must be relative, inside the package" in map(str, check_package(folder))
+    (folder / "datapackage.json").write_text("{not json", encoding="utf-8")
+    assert main(["check-tables", "--root", str(tmp_path)]) == 2
+    assert "cannot be read as JSON" in capsys.readouterr().err

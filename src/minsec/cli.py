@@ -143,7 +143,10 @@ def cmd_check_tables(args: argparse.Namespace) -> int:
     folder = Path(args.root).resolve() / "datapackage"
     if not (folder / "datapackage.json").is_file():
         raise UsageError(f"{args.root}: no datapackage/datapackage.json here; run minsec build first")
-    problems = check_package(folder)
+    try:
+        problems = check_package(folder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     for problem in problems:
         print(f"datapackage/{problem}")
     count = len(problems)

@@ -193,7 +193,12 @@ def check_package(folder: Path) -> list[Problem]:
 
 
 def _check_package(folder: Path) -> list[Problem]:
-    descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    try:
+        descriptor = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{folder / 'datapackage.json'}: cannot be read as JSON ({error})") from None
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources", []), list):
+        raise ValueError(f"{folder / 'datapackage.json'}: not a Data Package descriptor")
     problems: list[Problem] = []
     tables: dict[str, _Table] = {}
     keys: dict[str, set[str]] = {}  # the columns each table's foreign keys, or others', use
@@ -205,14 +210,22 @@ def _check_package(folder: Path) -> list[Problem]:
             keys.setdefault(target, set()).update([target_fields] if isinstance(target_fields, str) else target_fields)
     for resource in descriptor.get("resources", []):
         path = resource.get("path", "")
-        raw = (folder / path).read_bytes()
+        if not isinstance(path, str) or not path or Path(path).is_absolute() or ".." in Path(path).parts:
+            problems.append(Problem(str(path), 1, "", "resource path must be relative, inside the package"))
+            continue
+        try:
+            raw = (folder / path).read_bytes()
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(path, 1, "", f"cannot be read as UTF-8 text ({error})"))
+            continue
         if "bytes" in resource and resource["bytes"] != len(raw):
             problems.append(Problem(path, 1, "", f"is {len(raw)} bytes; datapackage.json says {resource['bytes']}"))
         if "hash" in resource:
             digest = "sha256:" + hashlib.sha256(raw).hexdigest()
             if resource["hash"] != digest:
                 problems.append(Problem(path, 1, "", f"has hash {digest}; datapackage.json says {resource['hash']}"))
-        table = _Table(path, resource, raw.decode("utf-8"))
+        table = _Table(path, resource, text)
         if table.header != table.names:
             problems.append(Problem(path, 1, "", f"header {table.header} is not the schema's fields {table.names}"))
             continue
