@@ -15,7 +15,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from minsec.problems import Problem
@@ -67,17 +67,15 @@ class _Table:
         width = len(self.names)
         #: Rows whose number of cells is not the header's: (row number, cells).
         self.misshapen: list[tuple[int, int]] = []
-        whole = []
-        for number, row in enumerate(rows, start=2):
-            if len(row) == width:
-                whole.append(row)
-            else:
-                self.misshapen.append((number, len(row)))
+        whole = list(rows)
+        count = len(whole)
+        self.row_numbers: Sequence[int] = range(2, count + 2)
+        if set(map(len, whole)) - {width}:
+            self.misshapen = [(n, len(r)) for n, r in enumerate(whole, start=2) if len(r) != width]
+            self.row_numbers = [n for n, r in enumerate(whole, start=2) if len(r) == width]
+            whole = [r for r in whole if len(r) == width]
         self.columns = [list(c) for c in zip(*whole, strict=True)] or [[] for _ in self.names]
         del whole
-        skipped = {n for n, _ in self.misshapen}
-        count = len(self.columns[0]) + len(skipped) if self.columns else len(skipped)
-        self.row_numbers = [n for n in range(2, count + 2) if n not in skipped]
         self.missing = set(self.schema.get("missingValues", [""]))
 
     def keep(self, names: set[str]) -> None:
@@ -95,6 +93,8 @@ def _problems_at(
     table: _Table, values: list, bad: set, field: str, message: Callable[[object], str]
 ) -> Iterator[Problem]:
     """A problem for each row whose value is in ``bad`` (the first few named, the rest counted)."""
+    if not bad:
+        return
     rows = [i for i, v in enumerate(values) if v in bad]
     for i in rows[:MAX_ROWS_NAMED]:
         yield Problem(table.path, table.row_numbers[i], field, message(values[i]))
@@ -148,7 +148,8 @@ def _check_primary_key(table: _Table) -> Iterator[Problem]:
     label = ", ".join(names)
     duplicated = {k for k, count in Counter(keys).items() if count > 1}
     yield from _problems_at(table, keys, duplicated, label, lambda k: f"primary key {_key(k)} is not unique")
-    empty = {k for k in set(keys) if any(v in table.missing for v in k)}
+    has_empty = any(table.missing & set(table.column(n)) for n in names)
+    empty = {k for k in set(keys) if any(v in table.missing for v in k)} if has_empty else set()
     yield from _problems_at(
         table, keys, empty - duplicated, label, lambda k: f"primary key {_key(k)} has an empty part"
     )
