@@ -1,5 +1,6 @@
 """Checking the published tables themselves against their Table Schemas, as `frictionless
-validate` would, but column by column on sets of distinct values (about 50x faster).
+validate` would, but column by column on sets of distinct values (8x faster at 100,000
+records, more on smaller packages).
 
 What is checked, for every resource of ``datapackage.json``: its bytes and hash, the header,
 the number of cells in each row, required cells, types (integer, number, boolean, date),
