@@ -147,7 +147,8 @@ def _check_primary_key(table: _Table) -> Iterator[Problem]:
         return
     keys = table.keys(names)
     label = ", ".join(names)
-    duplicated = {k for k, count in Counter(keys).items() if count > 1}
+    unique = len(set(keys)) == len(keys)
+    duplicated = set() if unique else {k for k, count in Counter(keys).items() if count > 1}
     yield from _problems_at(table, keys, duplicated, label, lambda k: f"primary key {_key(k)} is not unique")
     has_empty = any(table.missing & set(table.column(n)) for n in names)
     empty = {k for k in set(keys) if any(v in table.missing for v in k)} if has_empty else set()
@@ -176,6 +177,10 @@ def _check_foreign_keys(table: _Table, tables: dict[str, _Table]) -> Iterator[Pr
                 f"foreign key to {reference.get('resource')!r} cannot be checked: no such table or field",
             )
             continue
+        if len(names) == 1 and len(target_names) == 1:  # compare the strings, not 1-tuples of them
+            outside = set(table.column(names[0])) - set(target.column(target_names[0])) - table.missing
+            if not outside:
+                continue
         values = table.keys(names)
         known = set(target.keys(target_names))
         dangling = {k for k in set(values) - known if not all(v in table.missing for v in k)}
