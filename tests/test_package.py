@@ -23,8 +23,13 @@ from minsec.validate import validate
 TABLES = [t.name for t in tables()]
 
 
-def errors_of(descriptor: Path) -> list[list]:
-    report = frictionless.validate(str(descriptor))
+def errors_of(descriptor: Path, table: str | None = None) -> list[list]:
+    """frictionless's errors for the package, or for one of its tables (checked in the
+    package, so its foreign keys are resolved against the other tables)."""
+    if table is None:
+        report = frictionless.validate(str(descriptor))
+    else:
+        report = frictionless.Package(str(descriptor)).get_resource(table).validate()
     return report.flatten(["resourceName", "type", "fieldName", "note"])
 
 
@@ -157,11 +162,13 @@ def test_untampered_copy_is_valid(fresh_build: Path, tmp_path: Path) -> None:
 def test_tampered_package_is_invalid(
     fresh_build: Path, tmp_path: Path, table: str, change, error: str, field: str | None
 ) -> None:
-    errors = errors_of(tampered(fresh_build, tmp_path, table, change))
+    # Only the tampered table is checked (20x faster): the others are the untampered copies,
+    # which test_untampered_copy_is_valid checks whole.
+    errors = errors_of(tampered(fresh_build, tmp_path, table, change), table)
     assert errors, "frictionless accepted a row the Table Schema forbids"
     assert {(e[1], e[2]) for e in errors} == {(error, field)}, errors
 
 
 def test_changed_file_fails_hash_check(fresh_build: Path, tmp_path: Path) -> None:
     descriptor = tampered(fresh_build, tmp_path, "actors", set_cell("role", "Someone else"), fix_hash=False)
-    assert "hash-count" in {e[1] for e in errors_of(descriptor)}
+    assert "hash-count" in {e[1] for e in errors_of(descriptor, "actors")}

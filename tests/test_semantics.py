@@ -12,7 +12,7 @@ def test_a_note_explains_a_future_or_early_date(mini_repo: MiniRepo, run_cli) ->
     mini_repo.rewrite(EVENT_ID, lambda d: d.update(date="2099-01-01"))
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 1 and "date: 2099-01-01 is after today" in out
-    mini_repo.rewrite(EVENT_ID, lambda d: d.update(date="1066", note="The sources date the treaty so."))
+    mini_repo.rewrite(EVENT_ID, lambda d: d.update(date="1750", note="The sources date the treaty so."))
     assert run_cli("validate", "--root", mini_repo.root)[0] == 0
 
 

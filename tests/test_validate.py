@@ -221,7 +221,7 @@ def test_text_file_missing_from_corpus(mini_repo, run_cli, tmp_path) -> None:
 def _break_several(mini_repo) -> None:
     mini_repo.rewrite(CLAIM_ID, lambda d: d.update(subject_id="nobody", verification="maybe"))
     mini_repo.rewrite("usa", lambda d: d.update(name=123))
-    mini_repo.rewrite(DEAL_ID, lambda d: d["parties"][1].update(actor_id="nobody"))
+    mini_repo.rewrite(DEAL_ID, lambda d: d["parties"][2].update(actor_id="nobody"))
     (mini_repo.root / "records" / "events" / "broken.yaml").write_text("id: broken\nid: again\n", encoding="utf-8")
 
 

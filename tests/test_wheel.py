@@ -60,12 +60,40 @@ def run(args: list, **kwargs) -> subprocess.CompletedProcess:
     return result
 
 
-def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
-    dist = tmp_path / "dist"
-    # Plain `python -m build`, as a release does: the sdist, then the wheel built from the sdist,
-    # so a file missing from the sdist fails here too.
-    run([sys.executable, "-m", "build", "--outdir", dist, repo_root], env=env, timeout=300)
+ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+
+
+@pytest.fixture(scope="session")
+def dist(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built once per session as a release builds them: plain
+    `python -m build`, the sdist, then the wheel from the sdist, so a file missing from the
+    sdist fails here too. Without build isolation: hatchling (the one build requirement) is
+    in the test extra, which saves making two build environments."""
+    out = tmp_path_factory.mktemp("dist")
+    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", out, repo_root], env=ENV, timeout=300)
+    return out
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    wheels = list(dist.glob("*.whl"))
+    assert [w.name for w in wheels] == [f"minsec-{minsec.__version__}-py3-none-any.whl"]
+    return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel and its dependencies installed from the
+    index (pip runs from outside it, so the environment gets no pip of its own, and compiles
+    nothing ahead: Python compiles what the test imports)."""
+    folder = tmp_path_factory.mktemp("wheel-venv") / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", folder], env=ENV, timeout=120)
+    pip = [sys.executable, "-m", "pip", "--python", folder / "bin" / "python"]
+    run([*pip, "install", "--quiet", "--no-compile", "--disable-pip-version-check", wheel], env=ENV, timeout=300)
+    return folder
+
+
+def test_sdist_carries_records_data_schemas_and_releases(dist: Path) -> None:
     sdists = list(dist.glob("*.tar.gz"))
     assert [s.name for s in sdists] == [f"minsec-{minsec.__version__}.tar.gz"]
     with tarfile.open(sdists[0]) as archive:
@@ -80,40 +108,45 @@ def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> No
         "LICENSE",
     ):
         assert any(name == part or name.startswith(f"{part}/") for name in in_sdist), part
-    wheels = list(dist.glob("*.whl"))
-    assert [w.name for w in wheels] == [f"minsec-{minsec.__version__}-py3-none-any.whl"]
-    with zipfile.ZipFile(wheels[0]) as archive:
-        names = set(archive.namelist())
-        bundled = {
-            Path(name).stem: archive.read(name).decode("utf-8")
-            for name in names
-            if name.startswith("minsec/datapackage/data/") and name.endswith(".csv")
-        }
-    assert "minsec/datapackage/datapackage.json" in names
+
+
+def _released(repo_root: Path) -> list[str]:
     released = sorted(p.name for p in (repo_root / "releases").iterdir() if (p / f"minsec-{p.name}.zip").is_file())
     assert released, "no release under releases/"
-    for version in released:
+    return released
+
+
+def test_wheel_carries_the_data_releases_and_codes(wheel: Path, repo_root: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "minsec/datapackage/datapackage.json" in names
+    for version in _released(repo_root):
         for part in ("datapackage.json", f"minsec-{version}.zip", "SHA256SUMS"):
             assert f"minsec/releases/{version}/{part}" in names
     assert "minsec/codes/iso3166-1-alpha3.tsv" in names
     assert "minsec/draft/data/countries.tsv" in names, "minsec draft's gazetteers ship in the wheel"
 
-    venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", venv], env=env, timeout=120)
-    python = venv / "bin" / "python"
-    run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheels[0]], env=env, timeout=300)
 
+def test_wheel_installs_and_loads_offline(venv: Path, wheel: Path, repo_root: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        bundled = {
+            Path(name).stem: archive.read(name).decode("utf-8")
+            for name in archive.namelist()
+            if name.startswith("minsec/datapackage/data/") and name.endswith(".csv")
+        }
     work = tmp_path / "elsewhere"
     work.mkdir()
     script = work / "check.py"
     script.write_text(CHECK, encoding="utf-8")
-    result = run([python, "-I", script, repo_root], cwd=work, env=env, timeout=120)
+    result = run([venv / "bin" / "python", "-I", script, repo_root], cwd=work, env=ENV, timeout=120)
     report = json.loads(result.stdout)
     assert report["version"] == minsec.__version__
-    assert sorted(report["releases"]) == released
+    assert sorted(report["releases"]) == _released(repo_root)
     assert set(report["counts"]) == set(bundled)
     for name, rows in report["counts"].items():
         assert rows == sum(1 for _ in csv.reader(io.StringIO(bundled[name], newline=""))) - 1, name
 
-    cli = run([venv / "bin" / "minsec", "info"], cwd=work, env=env, timeout=60)
+
+def test_installed_command_line(venv: Path, tmp_path: Path) -> None:
+    cli = run([venv / "bin" / "minsec", "info"], cwd=tmp_path, env=ENV, timeout=60)
     assert cli.stdout.startswith(f"minsec {minsec.__version__}")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minsec.yaml_loader import MAX_FILE_BYTES, YamlError, load_document
+from minsec.yaml_loader import LIBYAML, MAX_FILE_BYTES, YamlError, load_document
 
 
 def load(text: str | bytes):
@@ -206,3 +206,80 @@ def test_any_input_is_a_document_or_a_yaml_error(raw: bytes | str) -> None:
         assert error.message
     else:
         assert isinstance(document.data, dict)
+
+
+# --- libyaml and the pure-Python parser give the same documents and the same messages ---
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+needs_libyaml = pytest.mark.skipif(not LIBYAML, reason="PyYAML was built without libyaml")
+
+
+def _outcome(raw: bytes, libyaml: bool) -> tuple:
+    try:
+        document = load_document(raw, libyaml=libyaml)
+    except YamlError as error:
+        return ("error", error.line, error.message)
+    return ("document", document.data, document.lines)
+
+
+def _corpus_files() -> list[Path]:
+    folders = [REPOSITORY / "records", REPOSITORY / "tests" / "malformed"]
+    return sorted(p for folder in folders for p in folder.rglob("*") if p.is_file() and p.suffix == ".yaml")
+
+
+@needs_libyaml
+def test_both_parsers_agree_on_every_record_and_malformed_file() -> None:
+    files = _corpus_files()
+    assert len(files) > 150
+    errors = 0
+    for path in files:
+        raw = path.read_bytes()
+        if raw.count(b"[") + raw.count(b"{") > 500:
+            continue  # deep flow nesting is read by PyYAML's parser only (see load_document)
+        fast, pure = _outcome(raw, True), _outcome(raw, False)
+        assert fast == pure, path
+        errors += fast[0] == "error"
+    assert errors >= 20  # the malformed corpus was read, not only valid files
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=120), st.lists(YAML_ALPHABET, max_size=60).map("".join)))
+def test_both_parsers_agree_on_any_input(raw: bytes | str) -> None:
+    raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+    assert _outcome(raw, True) == _outcome(raw, False)
+
+
+@pytest.mark.parametrize("libyaml", [pytest.param(True, marks=needs_libyaml), False])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("017", "'017' starts with 0, so YAML 1.1 reads it as the octal number 15"),
+        ("-017", "'-017' starts with 0"),
+        ("02025", "'02025' starts with 0, so YAML 1.1 reads it as the octal number 1045"),
+        ("190:20:30", "'190:20:30' is a YAML 1.1 base-60 number (685230)"),
+        ("1:30.5", "'1:30.5' is a YAML 1.1 base-60 number"),
+        ("!!int 017", "'017' starts with 0"),
+    ],
+)
+def test_yaml_1_1_number_forms_refused(value: str, words: str, libyaml: bool) -> None:
+    with pytest.raises(YamlError) as info:
+        load_document(f"id: a\nvalue: {value}\n".encode(), libyaml=libyaml)
+    assert info.value.line == 2
+    assert words in info.value.message
+
+
+@pytest.mark.parametrize("libyaml", [pytest.param(True, marks=needs_libyaml), False])
+def test_numbers_and_quoted_forms_still_read(libyaml: bool) -> None:
+    text = "id: a\na: 0\nb: 17\nc: '017'\nd: 0.5\ne: '190:20:30'\nf: -3\ng: 1_000\n"
+    data = load_document(text.encode(), libyaml=libyaml).data
+    assert data == {"id": "a", "a": 0, "b": 17, "c": "017", "d": 0.5, "e": "190:20:30", "f": -3, "g": 1000}
+
+
+@pytest.mark.parametrize("libyaml", [pytest.param(True, marks=needs_libyaml), False])
+def test_duplicate_key_with_a_lone_surrogate_is_a_printable_message(libyaml: bool) -> None:
+    with pytest.raises(YamlError) as info:
+        load_document(b'id: a\n"k\\ud800": 1\n"k\\ud800": 2\n', libyaml=libyaml)
+    assert info.value.line == 3
+    info.value.message.encode("utf-8")  # printable: no lone surrogate left in it
+    assert "k\\ud800: duplicate key (first on line 2)" in info.value.message

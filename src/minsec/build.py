@@ -76,8 +76,8 @@ def _derived(dataset: Dataset, record: Record) -> dict | None:
 def record_json(dataset: Dataset, model: type[Record]) -> list[dict]:
     """The records of one kind as written, plus a ``derived`` object where the build adds values."""
     out = []
-    for record in sorted(dataset.of(model), key=lambda r: r.id):
-        data = record.model_dump(mode="json", by_alias=True)
+    for record in dataset.sorted_of(model):
+        data = dataset.dump(record)
         derived = _derived(dataset, record)
         out.append({**data, "derived": derived} if derived is not None else data)
     return out
@@ -88,7 +88,7 @@ def count_rows(csv_bytes: bytes) -> int:
     return sum(1 for _ in csv.reader(io.StringIO(csv_bytes.decode("utf-8")))) - 1
 
 
-def contents_table(csv_files: Mapping[str, bytes], coverage_end: str | None = None) -> str:
+def contents_table(row_counts: Mapping[str, int], coverage_end: str | None = None) -> str:
     """The README's table of contents: how far the sources go, then every table with its row count and link."""
     lines = []
     if coverage_end:
@@ -100,7 +100,7 @@ def contents_table(csv_files: Mapping[str, bytes], coverage_end: str | None = No
         ]
     lines += ["| table | rows | what one row is | download |", "| --- | ---: | --- | --- |"]
     for table in tables():
-        rows = count_rows(csv_files[table.name])
+        rows = row_counts[table.name]
         path = f"datapackage/data/{table.name}.csv"
         lines.append(f"| `{table.name}` | {rows} | {table.description} | [{table.name}.csv]({path}) |")
     return "\n".join(lines)
@@ -122,7 +122,13 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     """
     all_tables = tables()
     files: dict[str, bytes] = {}
-    csv_files = {t.name: render_csv([c.name for c in t.columns], t.rows(dataset)) for t in all_tables}
+    csv_files: dict[str, bytes] = {}
+    counts: dict[str, int] = {}
+    for t in all_tables:  # one table's rows at a time
+        rows = t.rows(dataset)
+        counts[t.name] = len(rows)
+        csv_files[t.name] = render_csv([c.name for c in t.columns], rows)
+        del rows
     for name, content in csv_files.items():
         files[f"datapackage/data/{name}.csv"] = content
     for model in MODELS:
@@ -136,9 +142,9 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
     files["CODEBOOK.md"] = codebook(all_tables, plover).encode("utf-8")
     files[zenodo.FILE_NAME] = dump_json(zenodo.zenodo())
     if readme is not None:
-        files["README.md"] = with_contents(
-            readme, contents_table(csv_files, package_descriptor["coverage_end"])
-        ).encode("utf-8")
+        files["README.md"] = with_contents(readme, contents_table(counts, package_descriptor["coverage_end"])).encode(
+            "utf-8"
+        )
     return dict(sorted(files.items()))
 
 
@@ -148,9 +154,10 @@ def render_repository(root: Path, dataset: Dataset) -> dict[str, bytes]:
     return render(dataset, readme.read_text(encoding="utf-8") if readme.is_file() else None)
 
 
-def _on_disk(root: Path) -> dict[str, bytes]:
-    """The generated files on disk; a link or other non-file is listed (to be removed), never read."""
-    found = {}
+def _on_disk(root: Path) -> dict[str, Path | None]:
+    """The generated files on disk, by relative path (read one at a time when compared); a link or
+    other non-file is listed as None (to be replaced), never read."""
+    found: dict[str, Path | None] = {}
     for folder in GENERATED_DIRS:
         base = root / folder
         if base.is_dir() and not base.is_symlink():
@@ -158,11 +165,11 @@ def _on_disk(root: Path) -> dict[str, bytes]:
                 for name in names:
                     path = Path(current) / name
                     regular = stat.S_ISREG(os.lstat(path).st_mode)
-                    found[path.relative_to(root).as_posix()] = path.read_bytes() if regular else b""
+                    found[path.relative_to(root).as_posix()] = path if regular else None
     for name in GENERATED_FILES:
         path = root / name
         if os.path.lexists(path):
-            found[name] = path.read_bytes() if stat.S_ISREG(os.lstat(path).st_mode) else b""
+            found[name] = path if stat.S_ISREG(os.lstat(path).st_mode) else None
     return dict(sorted(found.items()))
 
 
@@ -189,7 +196,7 @@ class Staleness:
 def compare(root: Path, files: Mapping[str, bytes]) -> Staleness:
     disk = _on_disk(root)
     return Staleness(
-        changed=sorted(p for p in files if p in disk and disk[p] != files[p]),
+        changed=sorted(p for p in files if p in disk and (disk[p] is None or disk[p].read_bytes() != files[p])),
         missing=sorted(p for p in files if p not in disk),
         extra=sorted(p for p in disk if p not in files and p not in GENERATED_FILES),
     )

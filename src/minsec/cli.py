@@ -69,6 +69,7 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                     "files_checked": report.files_checked,
                     "quotes_checked": report.corpus_checked,
                     "problems": [p.as_dict() for p in report.problems],
+                    "notes": report.notes,
                 },
                 indent=2,
             )
@@ -83,7 +84,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
     )
     count = len(report.problems)
     files = report.files_checked
-    print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}")
+    scope = "".join(f"; {note}" for note in report.notes)
+    print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}{scope}")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -98,12 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 raise UsageError(f"{given}: no such file")
             if root / "records" not in path.parents:
                 raise UsageError(f"{given}: not under {root / 'records'}")
-    report = validate(root, _corpus(args.corpus), files=None)
-    if files is not None:
-        wanted = {p.relative_to(root).as_posix() for p in files}
-        report = type(report)(
-            [p for p in report.problems if p.path in wanted], report.records, len(wanted), report.corpus_checked
-        )
+    report = validate(root, _corpus(args.corpus), files=files)
     _print_report(report, args.format)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
@@ -187,6 +184,23 @@ def cmd_new(args: argparse.Namespace) -> int:
     write_file(path, skeleton(model, args.id).encode("utf-8"))
     print(f"wrote {path.relative_to(root)}: fill it in, then run `minsec validate`")
     return EXIT_OK
+
+
+def cmd_check_tables(args: argparse.Namespace) -> int:
+    from minsec.table_check import check_package
+
+    folder = Path(args.root).resolve() / "datapackage"
+    if not (folder / "datapackage.json").is_file():
+        raise UsageError(f"{args.root}: no datapackage/datapackage.json here; run minsec build first")
+    try:
+        problems = check_package(folder)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    for problem in problems:
+        print(f"datapackage/{problem}")
+    count = len(problems)
+    print(f"{count} problem{'s' * (count != 1)} found in the tables of datapackage/")
+    return EXIT_PROBLEMS if problems else EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -323,6 +337,11 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("id", help="the new record's id, e.g. usa-xyz-minerals-2025")
     new.set_defaults(run=cmd_new)
 
+    tables = commands.add_parser(
+        "check-tables", help="check the built CSVs against their Table Schemas (keys, types, enums, patterns)"
+    )
+    tables.add_argument("--root", default=".", help="repository root (default: current folder)")
+    tables.set_defaults(run=cmd_check_tables)
     info = commands.add_parser("info", help="version and row counts of the bundled data")
     info.set_defaults(run=cmd_info)
 

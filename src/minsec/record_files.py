@@ -1,7 +1,11 @@
 """Reading ``records/`` into typed models, turning every failure into a Problem."""
 
 import difflib
-from collections.abc import Iterable, Sequence
+import gc
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -33,15 +37,47 @@ RECORD_SUFFIX = ".yaml"
 
 @dataclass(frozen=True)
 class Dataset:
-    """The records of every kind, as the build and the set-level checks see them."""
+    """The records of every kind, as the build and the set-level checks see them.
+
+    The records are grouped by kind once, on first use, and each record is dumped to JSON
+    data once, so that a build's tables and JSON files do not rescan or redump them.
+    """
 
     records: tuple[Record, ...]
 
+    @cached_property
+    def _by_kind(self) -> dict[type[Record], list[Record]]:
+        index: dict[type[Record], list[Record]] = defaultdict(list)
+        for record in self.records:
+            index[type(record)].append(record)
+        return index
+
+    @cached_property
+    def _sorted(self) -> dict[type[Record], list[Record]]:
+        return {model: sorted(records, key=lambda r: r.id) for model, records in self._by_kind.items()}
+
+    @cached_property
+    def _dumps(self) -> dict[int, dict]:
+        return {}
+
     def of(self, model: type[Record]) -> list[Record]:
-        return [r for r in self.records if type(r) is model]
+        """The records of one kind, in the order they were read."""
+        return list(self._by_kind.get(model, ()))
+
+    def sorted_of(self, model: type[Record]) -> list[Record]:
+        """The records of one kind, by id (shared: do not change the list)."""
+        return self._sorted.get(model, [])
 
     def ids(self, model: type[Record]) -> set[str]:
-        return {r.id for r in self.of(model)}
+        return {r.id for r in self._by_kind.get(model, ())}
+
+    def dump(self, record: Record) -> dict:
+        """``record.model_dump(mode="json", by_alias=True)``, computed once per record (shared:
+        do not change it)."""
+        data = self._dumps.get(id(record))
+        if data is None:
+            data = self._dumps[id(record)] = record.model_dump(mode="json", by_alias=True)
+        return data
 
     @cached_property
     def status_reports(self) -> "dict[str, list[StatusReport]]":
@@ -222,27 +258,54 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
                 f"rename the file to {result.id}{RECORD_SUFFIX} or fix the id",
             )
         ]
-    return LoadedRecord(path, result, document)
+    # The record holds the data now; keep only the lines (half the memory of 100,000 records).
+    return LoadedRecord(path, result, Document({}, document.lines))
 
 
 def record_files(root: Path) -> list[Path]:
     """Every file or link under ``root/records`` (hidden files aside), sorted."""
-    base = within(root, "records")
-    return sorted(
-        p
-        for p in base.rglob("*")
-        if (p.is_file() or p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(base).parts)
-    )
+    found: list[Path] = []
+    folders = [within(root, "records")]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = folder / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(path)
+            elif entry.is_file() or entry.is_symlink():
+                found.append(path)
+    return sorted(found)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: reading records makes many long-lived objects and
+    no cycles, and the collector would walk all of them again and again (a quarter of the
+    time of reading 10,000 records)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[LoadedRecord], list[Problem]]:
     """Read every record file (or just ``files``); returns the valid records and all problems."""
     loaded: list[LoadedRecord] = []
     problems: list[Problem] = []
-    for file in record_files(root) if files is None else files:
-        result = read_file(root, file)
-        if isinstance(result, list):
-            problems.extend(result)
-        else:
-            loaded.append(result)
+    with paused_gc():
+        for file in record_files(root) if files is None else files:
+            result = read_file(root, file)
+            if isinstance(result, list):
+                problems.extend(result)
+            else:
+                loaded.append(result)
     return loaded, problems

@@ -125,8 +125,8 @@ def model_columns(model: type[BaseModel], *, skip: tuple[str, ...] = ()) -> list
     return columns
 
 
-def _scalar_row(record: BaseModel, columns: typing.Iterable[Column]) -> Row:
-    data = record.model_dump(mode="json", by_alias=True)
+def _scalar_row(data: dict, columns: typing.Iterable[Column]) -> Row:
+    """A row from a record's (or an item's) JSON data."""
     row: Row = {}
     for column in columns:
         value = data.get(column.name)
@@ -156,8 +156,8 @@ def _record_table(
 
     def rows(dataset: Dataset) -> list[Row]:
         return [
-            {**_scalar_row(r, columns), **(fill(dataset, r) if fill else {})}
-            for r in sorted(dataset.of(model), key=lambda r: r.id)
+            {**_scalar_row(dataset.dump(r), columns), **(fill(dataset, r) if fill else {})}
+            for r in dataset.sorted_of(model)
         ]
 
     return Table(model.folder, description, tuple(columns), ("id",), rows)
@@ -178,11 +178,12 @@ def _child_table(
     if number:
         columns.append(Column(number, "integer", f"Position in the {kind}'s {attribute} list, from 1.", required=True))
     columns += model_columns(child)
+    key_of_items = parent.model_fields[attribute].alias or attribute
 
     def rows(dataset: Dataset) -> list[Row]:
         out = []
-        for record in sorted(dataset.of(parent), key=lambda r: r.id):
-            for position, item in enumerate(getattr(record, attribute), start=1):
+        for record in dataset.sorted_of(parent):
+            for position, item in enumerate(dataset.dump(record)[key_of_items], start=1):
                 head: Row = {f"{kind}_id": record.id, **({number: position} if number else {})}
                 out.append({**head, **_scalar_row(item, columns[len(head) :])})
         return out
@@ -344,7 +345,7 @@ def _broader_rows(dataset: Dataset) -> list[Row]:
 def _citation_rows(dataset: Dataset) -> list[Row]:
     rows: list[Row] = []
     for model in (Actor, Commodity, Deal, Event, Claim):
-        for record in sorted(dataset.of(model), key=lambda r: r.id):
+        for record in dataset.sorted_of(model):
             for number, citation in enumerate(record.citations, start=1):  # type: ignore[attr-defined]
                 rows.append(
                     {

@@ -8,6 +8,7 @@ import datetime as dt
 import difflib
 import hashlib
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,8 +21,9 @@ from minsec.derive import PROGRESSION, StatusReport, derive_status, status_repor
 from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
 from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem, with_article
-from minsec.record_files import Dataset, LoadedRecord, read_records
+from minsec.record_files import Dataset, LoadedRecord, read_records, record_files
 from minsec.vocabularies import ActorKind, DerivedDealStatus
+from minsec.yaml_loader import YamlError, read_capped
 
 FieldPath = tuple[str | int, ...]
 
@@ -478,14 +480,107 @@ def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
             )
 
 
-def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
-    """Check every record under ``root/records`` (or ``files``) and the set they form."""
-    loaded, problems = read_records(root, files)
+def _run_set_rules(
+    loaded: list[LoadedRecord], problems: list[Problem], corpus: Sequence[Path], unread: Iterable[str] = ()
+) -> list[Problem]:
     unloaded = frozenset(p.path for p in problems)
-    problems.extend(check_draft_markers(root, [r.path for r in loaded] + list(unloaded)))
+    found = list(problems)
     for rule in SET_RULES:
-        problems.extend(rule(loaded, unloaded))
+        # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
+        found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
     if corpus:
-        problems.extend(check_evidence(loaded, corpus))
+        found.extend(check_evidence(loaded, corpus))
+    return found
+
+
+def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
+    """Check every record under ``root/records`` and the set they form; with ``files``, only
+    those files and the set-level problems that involve them (see :func:`validate_files`)."""
+    if files is not None:
+        return validate_files(root, files, corpus)
+    loaded, problems = read_records(root)
+    markers = list(check_draft_markers(root, [r.path for r in loaded] + [p.path for p in problems]))
+    problems = _run_set_rules(loaded, problems, corpus) + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
     return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+
+
+def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
+    """Matches any of ``tokens`` as a whole id (not inside a longer id)."""
+    tokens = set(tokens)
+    if not tokens:
+        return re.compile(rb"(?!)")
+    alternatives = b"|".join(re.escape(t.encode("utf-8")) for t in sorted(set(tokens), key=len, reverse=True))
+    return re.compile(rb"(?<![A-Za-z0-9_-])(?:" + alternatives + rb")(?![A-Za-z0-9_-])")
+
+
+_HINT = re.compile(r"; did you mean '[^']*'\?")
+
+
+def _subject(message: str) -> str:
+    """A problem's message without its spelling hint (which names a record it is not about)."""
+    return _HINT.sub("", message)
+
+
+def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = ()) -> Report:
+    """The problems of ``files`` and every set-level problem that involves them, without
+    reading the whole dataset.
+
+    The set-level rules run over the named records and the records that can share a problem
+    with them, found by a text search of every record file (no YAML parsing): files that
+    name a named record's id (references to it), files with the same name in another folder
+    (the same id), the files of the records it names, and files that name every id one of
+    its fields names (the same deal's other events; a likely duplicate has the same actors,
+    or parties and commodities). Reported: every problem of the named files, and the
+    problems of those other records whose message names a named record.
+    """
+    named = sorted({file.relative_to(root).as_posix(): file for file in files}.items())
+    named_paths = {path for path, _ in named}
+    loaded, problems = read_records(root, [file for _, file in named])
+    markers = list(check_draft_markers(root, named_paths))
+    stems = {file.stem for _, file in named} | {r.record.id for r in loaded}
+    targets: set[tuple[str, str]] = set()
+    groups: list[set[str]] = []
+    for item in loaded:
+        by_field: dict[str | int, set[str]] = defaultdict(set)
+        for path, table, target in references(item.record):
+            targets.add((table, target))
+            by_field[path[0]].add(target)
+        groups.extend(by_field.values())
+    names_named = _word(stems)
+    plain_stems = [stem.encode("utf-8") for stem in stems]
+    all_of = [[(target.encode("utf-8"), _word([target])) for target in group] for group in groups]
+    others: list[Path] = []
+    unread: set[str] = set()
+    records_folder = len(root.as_posix()) + 1
+    for file in record_files(root):
+        path = file.as_posix()[records_folder:]
+        if path in named_paths:
+            continue
+        if file.stem in stems or (file.parent.name, file.stem) in targets:
+            others.append(file)
+            continue
+        try:
+            raw = read_capped(file)
+        except (YamlError, OSError):
+            unread.add(path)
+            continue  # its own problem, not one of the named files'
+        if (any(stem in raw for stem in plain_stems) and names_named.search(raw)) or any(
+            all(plain in raw and word.search(raw) for plain, word in group) for group in all_of
+        ):
+            others.append(file)
+        else:
+            unread.add(path)
+    more, more_problems = read_records(root, others)
+    in_file_order = sorted(loaded + more, key=lambda r: Path(r.path).parts)  # as the whole check reads them
+    # A file not read is there, like a file that failed its own checks: a reference to it is not dangling.
+    found = _run_set_rules(in_file_order, problems + more_problems, corpus, unread)
+    found += markers
+    own = set(more_problems)
+    mentions = re.compile(_word(stems).pattern.decode("utf-8"))
+    kept = {p for p in found if p.path in named_paths or (p not in own and mentions.search(_subject(p.message)))}
+    note = (
+        f"only the named files, and the problems of other records that involve them, were checked "
+        f"({len(more)} other records read); run without files to check the whole dataset"
+    )
+    return Report(sorted(kept), loaded, len(named), corpus_checked=bool(corpus), notes=[note])

@@ -6,7 +6,11 @@ loader and converts it itself, refusing anything that is not plain data, so that
 careless or hostile file gets a message instead of silent data loss or code execution.
 """
 
+import errno
+import os
 import re
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +20,12 @@ MAX_FILE_BYTES = 64 * 1024
 #: Characters the YAML 1.1 reader refuses (control characters other than tab, LF, CR, NEL, and surrogates).
 _NOT_YAML = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_DEPTH = 10
+#: Past this many flow brackets a file goes straight to PyYAML's parser: both parsers scan
+#: deep flow nesting in quadratic time before the depth limit can stop them, so reading such
+#: a file twice (libyaml refuses it, then PyYAML words the message) would double that.
+_MANY_BRACKETS = 500
+#: Whether PyYAML was built with libyaml, whose parser is used when it is.
+LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 Path_ = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
@@ -64,13 +74,24 @@ def read_capped(path: Path) -> bytes:
     """A record file's bytes, refusing links and files over the cap before reading them.
 
     A link could make CI read (and quote, in its messages) a file outside the repository,
-    and an oversized file would be read whole before the cap applied.
+    and an oversized file would be read whole before the cap applied. One ``open`` that
+    refuses links, then ``fstat`` on the open file: one path lookup instead of three (lstat,
+    stat, open), which is what made reading 100,000 files cost more per file than 10,000.
     """
-    if path.is_symlink():
-        raise YamlError(1, "is a symbolic link; record files must be regular files, so copy the content in")
-    _refuse_size(path.stat().st_size)
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_FILE_BYTES + 1)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:
+        if error.errno == errno.ELOOP or path.is_symlink():
+            raise YamlError(
+                1, "is a symbolic link; record files must be regular files, so copy the content in"
+            ) from None
+        raise
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "not a regular file")
+        _refuse_size(info.st_size)
+        raw = file.read(MAX_FILE_BYTES + 1)
     _refuse_size(len(raw))
     return raw
 
@@ -84,6 +105,8 @@ def _decode(raw: bytes) -> str:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise YamlError(line, f"not UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8") from None
+    if "\t" not in text and not _NOT_YAML.search(text):
+        return text
     for number, line_text in enumerate(text.split("\n"), start=1):
         if "\t" in line_text:
             raise YamlError(number, "contains a tab; indent with spaces and write no tabs in text")
@@ -97,129 +120,257 @@ def _decode(raw: bytes) -> str:
     return text
 
 
-class _Converter:
-    """Turns a composed node tree into dicts, lists and scalars, recording lines."""
-
-    def __init__(self) -> None:
-        self.lines: dict[Path_, int] = {}
-        self._scalars = yaml.SafeLoader("")
-
-    def convert(self, node: yaml.Node, path: Path_) -> object:
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
-                raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; remove it")
-            items = []
-            for index, item in enumerate(node.value):
-                self.lines[path + (index,)] = item.start_mark.line + 1
-                items.append(self.convert(item, path + (index,)))
-            return items
-        return self._scalar(node)
-
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
-        if node.tag != _MAP:
-            raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; remove it")
-        result: dict[str, object] = {}
-        first_line: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                raise YamlError(line, "keys must be plain field names")
-            key = key_node.value
-            if key == "<<":
-                raise YamlError(line, "uses a YAML merge key (<<); write the fields out instead")
-            if key in result:
-                raise YamlError(
-                    line,
-                    f"{key}: duplicate key (first on line {first_line[key]}); YAML would silently "
-                    "keep only the last one, so merge them into one",
-                )
-            first_line[key] = line
-            self.lines[path + (key,)] = line
-            result[key] = self.convert(value_node, path + (key,))
-        return result
-
-    def _scalar(self, node: yaml.ScalarNode) -> object:
-        if node.tag not in _SCALAR_TAGS:
-            raise YamlError(node.start_mark.line + 1, f"tag {node.tag!r} is not allowed; write plain values")
-        if node.tag in (_STR, "tag:yaml.org,2002:timestamp"):
-            return node.value
-        try:
-            return self._scalars.construct_object(node, deep=True)
-        except Exception:  # PyYAML raises ValueError, KeyError or IndexError on bad scalars
-            kind = node.tag.rsplit(":", 1)[-1]
-            raise YamlError(node.start_mark.line + 1, f"{node.value[:40]!r} is not a valid {kind}") from None
+#: YAML 1.1 number forms that a reader would not take for the number YAML 1.1 makes of them.
+_OCTAL = re.compile(r"[-+]?0[0-9_]+")
+_SEXAGESIMAL = ":"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 
 
-class _PlainComposer(yaml.SafeLoader):
-    """The safe loader's composer, refusing aliases and deep nesting as it goes.
+def _number_form(value: str, number: object) -> str | None:
+    """Why a YAML 1.1 int or float written as ``value`` is refused, if it is."""
+    if _SEXAGESIMAL in value:
+        return (
+            f"{value!r} is a YAML 1.1 base-60 number ({number}); "
+            "write the number in decimal, or quote the value if it is text"
+        )
+    if _OCTAL.fullmatch(value):
+        return (
+            f"{value!r} starts with 0, so YAML 1.1 reads it as the octal number {number}; "
+            "write it without leading zeros, or quote the value if it is text"
+        )
+    return None
 
-    Aliases repeat data (and make alias bombs), anchors only serve aliases: plain data has
-    neither. Both, and nesting, are checked while composing rather than afterwards, because
-    PyYAML scans deep flow collections in quadratic time (15 s for 5,000 brackets) and
-    composes them recursively; one pass also halves the time spent parsing.
+
+def _safe(text: str) -> str:
+    """``text`` fit for a message: lone surrogates (from escapes) shown as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+_NO_KEY = object()
+#: Field paths, shared by every document that has them: 100,000 records hold some 3 million
+#: line entries, and their paths (and key strings) are the same few hundred.
+_PATHS: dict[Path_, Path_] = {}
+
+
+def _shared(path: Path_) -> Path_:
+    found = _PATHS.get(path)
+    if found is None:
+        found = path
+        if len(_PATHS) < 100_000:
+            _PATHS[path] = path
+    return found
+
+
+#: The plain scalars' tags, as the safe resolver finds them (keys and short values repeat).
+_RESOLVED: dict[str, str] = {}
+#: First characters for which the safe resolver tries a pattern; any other plain scalar is a string.
+_RESOLVED_FIRST = frozenset(k for k in yaml.SafeLoader.yaml_implicit_resolvers if k is not None)
+assert None not in yaml.SafeLoader.yaml_implicit_resolvers, "a resolver for every first character"
+#: Builds ints, floats, bools and nulls; stateless as used (one constructor function per call).
+_CONSTRUCTOR = yaml.SafeLoader("")
+_CONSTRUCTOR.dispose()
+
+
+class _Builder:
+    """Builds one document's data from parser events, checking it is plain data as it goes.
+
+    Aliases and nesting are refused at once; the first other problem of the first document
+    is kept and reported after the stream is read, so that a file with several problems
+    reports the same one whichever parser read it.
     """
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.depth = 0
-        self.first_anchor: yaml.Event | None = None
+    def __init__(self, resolver: yaml.resolver.BaseResolver) -> None:
+        self.resolve = resolver.resolve
+        self.lines: dict[Path_, int] = {}
+        self.error: YamlError | None = None
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent):
-            raise YamlError(
-                event.start_mark.line + 1, f"uses a YAML alias (*{event.anchor}); write the value out instead"
-            )
-        if event.anchor is not None and self.first_anchor is None:
-            self.first_anchor = event
-        nested = isinstance(event, yaml.CollectionStartEvent)
-        if nested:
-            self.depth += 1
-            if self.depth > MAX_DEPTH + 1:
-                raise YamlError(event.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels; records are flat")
+    def fail(self, line: int, message: str) -> None:
+        if self.error is None:
+            self.error = YamlError(line, message)
+
+    def collection(self, event: yaml.CollectionStartEvent, kind: type[yaml.Node], expected: str) -> None:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(kind, None, event.implicit)
+        if tag != expected:
+            self.fail(event.start_mark.line + 1, f"tag {tag!r} is not allowed; remove it")
+
+    def tag(self, event: yaml.ScalarEvent) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            value = event.value
+            if not event.implicit[0] or value[:1] not in _RESOLVED_FIRST:
+                return _STR  # what resolve() returns for these, without trying its patterns
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = self.resolve(yaml.ScalarNode, value, event.implicit)
+                if len(value) <= 40 and len(_RESOLVED) < 10_000:
+                    _RESOLVED[value] = tag
+        return tag
+
+    def scalar(self, event: yaml.ScalarEvent) -> object:
+        """The scalar's value."""
+        tag = self.tag(event)
+        if tag == _STR:
+            return event.value
+        line = event.start_mark.line + 1
+        if tag not in _SCALAR_TAGS:
+            self.fail(line, f"tag {tag!r} is not allowed; write plain values")
+            return None
+        if tag == "tag:yaml.org,2002:timestamp":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= nested
+            value = _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
+        except Exception:  # PyYAML raises ValueError, KeyError or IndexError on bad scalars
+            kind = tag.rsplit(":", 1)[-1]
+            self.fail(line, f"{_safe(event.value[:40])!r} is not a valid {kind}")
+            return None
+        if tag in _NUMBER_TAGS:
+            refused = _number_form(event.value, value)
+            if refused:
+                self.fail(line, refused)
+        return value
 
 
-def _compose(text: str) -> list[yaml.Node]:
-    """The node tree of every document in ``text``; an anchor anywhere is refused at the end,
-    so that an alias (the actual repetition) is the problem reported when both are there."""
-    composer = _PlainComposer(text)
+def _parser(text: str, libyaml: bool) -> yaml.SafeLoader:
+    return yaml.CSafeLoader(text) if libyaml else yaml.SafeLoader(text)  # type: ignore[return-value]
+
+
+def _parse(text: str, libyaml: bool) -> Document:
+    """One pass over the parser's events: the first document's data and lines, or YamlError."""
+    parser = _parser(text, libyaml)
+    builder = _Builder(parser)
+    documents = 0
+    second_line = 1
+    root: yaml.Event | None = None
+    first_anchor: yaml.Event | None = None
+    depth = 0
+    data: object = None
+    # Each open collection: [container, path, pending key (mappings), first line of each key].
+    stack: list[list] = []
     try:
-        nodes = []
-        while composer.check_node():
-            nodes.append(composer.get_node())
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind is yaml.StreamEndEvent:
+                break
+            if kind in (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent):
+                continue
+            line = event.start_mark.line + 1
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                depth -= 1
+                value: object = stack.pop()[0]
+            else:
+                if kind is yaml.AliasEvent:
+                    raise YamlError(line, f"uses a YAML alias (*{event.anchor}); write the value out instead")
+                if event.anchor is not None and first_anchor is None:
+                    first_anchor = event
+                if not stack:
+                    documents += 1
+                    if documents == 1:
+                        root = event
+                    elif documents == 2:
+                        second_line = line
+                building = documents == 1
+                path: Path_ = ()
+                if stack:
+                    parent = stack[-1]
+                    if isinstance(parent[0], list):
+                        path = _shared(parent[1] + (len(parent[0]),))
+                        if building:
+                            builder.lines[path] = line
+                    elif parent[2] is not _NO_KEY:
+                        path = _shared(parent[1] + (parent[2],))
+                    elif kind is not yaml.ScalarEvent:
+                        parent[2] = None
+                        if building:
+                            builder.fail(line, "keys must be plain field names")
+                if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                    depth += 1
+                    if depth > MAX_DEPTH + 1:
+                        raise YamlError(line, f"nested deeper than {MAX_DEPTH} levels; records are flat")
+                    if kind is yaml.MappingStartEvent:
+                        if building:
+                            builder.collection(event, yaml.MappingNode, _MAP)
+                        stack.append([{}, path, _NO_KEY, {}])
+                    else:
+                        if building:
+                            builder.collection(event, yaml.SequenceNode, _SEQ)
+                        stack.append([[], path, _NO_KEY, None])
+                    continue
+                if not building:
+                    continue
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
+                    parent = stack[-1]
+                    if builder.tag(event) != _STR:
+                        builder.fail(line, "keys must be plain field names")
+                        parent[2] = None
+                        continue
+                    key = sys.intern(event.value) if len(event.value) < 64 else event.value
+                    if key == "<<":
+                        builder.fail(line, "uses a YAML merge key (<<); write the fields out instead")
+                    elif key in parent[0]:
+                        builder.fail(
+                            line,
+                            f"{_safe(key)}: duplicate key (first on line {parent[3][key]}); YAML would silently "  # type: ignore[arg-type]
+                            "keep only the last one, so merge them into one",
+                        )
+                    else:
+                        parent[3][key] = line
+                        builder.lines[_shared(parent[1] + (key,))] = line
+                    parent[2] = key
+                    continue
+                value = builder.scalar(event)
+            if not stack:
+                data = value
+            elif isinstance(stack[-1][0], list):
+                stack[-1][0].append(value)
+            else:
+                parent = stack[-1]
+                if parent[2] is None:  # the value of a refused key
+                    parent[2] = _NO_KEY
+                elif parent[2] is not _NO_KEY:
+                    parent[0].setdefault(parent[2], value)
+                    parent[2] = _NO_KEY
+                else:  # a collection used as a key
+                    parent[2] = None
     finally:
-        composer.dispose()
-    anchor = composer.first_anchor
-    if anchor is not None:
-        raise YamlError(anchor.start_mark.line + 1, f"uses a YAML anchor (&{anchor.anchor}); remove it")
-    return nodes
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
+    if first_anchor is not None:
+        raise YamlError(first_anchor.start_mark.line + 1, f"uses a YAML anchor (&{first_anchor.anchor}); remove it")
+    if documents == 0 or root is None:
+        raise YamlError(1, "file is empty; a record is a YAML mapping of fields")
+    if documents > 1:
+        raise YamlError(second_line, "holds more than one YAML document; one record per file")
+    if type(root) is not yaml.MappingStartEvent:
+        raise YamlError(root.start_mark.line + 1, "the top level must be a mapping of field: value")
+    if builder.error is not None:
+        raise builder.error
+    assert isinstance(data, dict)
+    return Document(data, builder.lines)
 
 
-def load_document(raw: bytes) -> Document:
-    """Parse one record file; raises YamlError for anything but one plain YAML mapping."""
+def load_document(raw: bytes, *, libyaml: bool | None = None) -> Document:
+    """Parse one record file; raises YamlError for anything but one plain YAML mapping.
+
+    libyaml's parser is used where PyYAML has it (8 times faster), else PyYAML's own;
+    ``libyaml`` forces one or the other. Both give the same data, lines and messages.
+    """
     text = _decode(raw)
     try:
-        nodes = _compose(text)
+        many_brackets = text.count("[") + text.count("{") > _MANY_BRACKETS
+        if (LIBYAML if libyaml is None else libyaml) and not many_brackets:
+            try:
+                return _parse(text, True)
+            except (yaml.YAMLError, YamlError):
+                pass  # libyaml words, limits and forgives some errors its own way: PyYAML's parser has the say
+        return _parse(text, False)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise YamlError(line, f"not valid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlError(1, f"not valid YAML: {error}") from None
-    if len(nodes) != 1:
-        if not nodes:
-            raise YamlError(1, "file is empty; a record is a YAML mapping of fields")
-        raise YamlError(nodes[1].start_mark.line + 1, "holds more than one YAML document; one record per file")
-    root = nodes[0]
-    if not isinstance(root, yaml.MappingNode):
-        raise YamlError(root.start_mark.line + 1, "the top level must be a mapping of field: value")
-    converter = _Converter()
-    data = converter.convert(root, ())
-    assert isinstance(data, dict)
-    return Document(data, converter.lines)

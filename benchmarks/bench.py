@@ -1,0 +1,417 @@
+"""How minsec's costs grow with the number of records: a benchmark, not a test.
+
+It clones the real records of this repository into synthetic repositories of about N
+records (every record file, with its id and every id it refers to rewritten consistently,
+so that the clones are valid, reference each other and are not likely duplicates), then
+times each operation in a fresh subprocess and prints a Markdown table with per-record
+costs, peak memory and the ratios issue 12 sets targets for.
+
+    python benchmarks/bench.py                       # 1,000 and 10,000 records
+    python benchmarks/bench.py --sizes 1000 10000 100000 --repeat 3 --frictionless
+
+The cloning is generic: it follows the models' foreign keys (``minsec.validate.references``)
+and rewrites only the id and reference scalars in each file's text, so a field added to a
+model is cloned as written. Times are the minimum of ``--repeat`` runs (the machine is
+shared and noisy); peak memory is the subprocess's maximum resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = ("pandas", "frictionless", "pydantic", "yaml", "pyarrow", "numpy")
+
+
+# --- generating synthetic repositories -------------------------------------------------
+
+
+def _clone_id(record_id: str, copy: int) -> str:
+    suffix = f"-b{copy}"
+    return record_id[: 80 - len(suffix)].rstrip("-") + suffix
+
+
+def _spans(text: str, paths: set[tuple]) -> list[tuple[int, int, str]]:
+    """(start, end, original text) of the scalar at each field path of the YAML in ``text``."""
+    import yaml
+
+    found: list[tuple[int, int, str]] = []
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        if path in paths and isinstance(node, yaml.ScalarNode):
+            found.append((node.start_mark.index, node.end_mark.index, node.value))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, path + (key.value,))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+
+    walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+    return found
+
+
+def _templates(source: Path) -> list[tuple[str, str, list[tuple[int, int, str]]]]:
+    """(relative path, text, id and reference spans) of every record file under ``source``."""
+    from minsec.record_files import read_records
+    from minsec.validate import references
+
+    loaded, problems = read_records(source)
+    if problems:
+        raise SystemExit(f"the records under {source} have problems; fix them first: {problems[0]}")
+    out = []
+    for item in loaded:
+        text = (source / item.path).read_text(encoding="utf-8")
+        paths = {("id",)} | {path for path, _table, _target in references(item.record)}
+        out.append((item.path, text, _spans(text, paths)))
+    shared = {_id(path) for path, text, spans in out if not _clones(path, text, spans)}
+    return [
+        (path, text, [s for s in spans if s[2] not in shared]) for path, text, spans in out if _id(path) not in shared
+    ]
+
+
+def _id(path: str) -> str:
+    return path.rsplit("/", 1)[1].removesuffix(".yaml")
+
+
+def _rewrite(text: str, spans: list[tuple[int, int, str]], copy: int) -> str:
+    for start, end, value in sorted(spans, reverse=True):
+        replacement = _clone_id(value, copy)
+        quoted = text[start] in "'\""
+        text = text[:start] + (json.dumps(replacement) if quoted else replacement) + text[end:]
+    return text
+
+
+def _clones(path: str, text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """Whether the record stays valid with its id rewritten: a state's id is its ISO code, so
+    states are not cloned (one of each is shared by every copy)."""
+    from minsec.models import MODEL_BY_FOLDER
+    from minsec.record_files import parse_record
+    from minsec.yaml_loader import load_document
+
+    model = MODEL_BY_FOLDER[path.split("/")[1]]
+    return not isinstance(parse_record(model, load_document(_rewrite(text, spans, 1).encode()), path), list)
+
+
+def generate(source: Path, target: Path, records: int) -> int:
+    """Write about ``records`` records under ``target/records`` (whole copies); returns the count."""
+    templates = _templates(source)
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(source / "records", target / "records")
+    total = len(list((target / "records").rglob("*.yaml")))
+    noted = _needing_note(target, templates) if total < records else set()
+    copy = 0
+    while total < records:
+        copy += 1
+        _write_copy(target, templates, copy, noted)
+        total += len(templates)
+    return total
+
+
+def _write_copy(target: Path, templates: list, copy: int, noted: set[str]) -> list[str]:
+    written = []
+    for relative, text, spans in templates:
+        folder = relative.rsplit("/", 1)[0]
+        path = f"{folder}/{_clone_id(_id(relative), copy)}.yaml"
+        new = _rewrite(text, spans, copy)
+        if relative in noted:
+            new = _with_note(new, f"Synthetic clone of {_id(relative)} for the benchmark.")
+        (target / path).write_text(new, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _with_note(text: str, sentence: str) -> str:
+    """``text`` with ``sentence`` added to its note (which is added if missing)."""
+    found = _spans(text, {("note",)})
+    if not found:
+        return text.rstrip("\n") + f"\nnote: {json.dumps(sentence)}\n"
+    start, end, value = found[0]
+    tail = "\n" if text[start:end].endswith("\n") else ""
+    return text[:start] + json.dumps(f"{value} {sentence}") + tail + text[end:]
+
+
+def _needing_note(target: Path, templates: list) -> set[str]:
+    """Templates whose clones minsec takes for likely duplicates of the original (an event
+    whose actors are all states, which are shared): their clones say so in note, as a
+    curator would. Found by validating one copy; any other problem means a broken generator."""
+    from minsec.validate import validate
+
+    written = dict(zip(_write_copy(target, templates, 1, set()), (t[0] for t in templates), strict=True))
+    problems = validate(target).problems
+    for path in written:
+        (target / path).unlink()
+    noted = set()
+    for problem in problems:
+        if problem.path not in written or "duplicate" not in problem.message:
+            raise SystemExit(f"a synthetic clone is invalid; the generator needs work: {problem}")
+        noted.add(written[problem.path])
+    return noted
+
+
+def _fingerprint(source: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted((source / "records").rglob("*.yaml")):
+        digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def repository(workdir: Path, records: int) -> tuple[Path, int]:
+    """A synthetic repository of about ``records`` records, generated once and reused."""
+    root = workdir / f"n{records}-{_fingerprint(REPO)}"
+    marker = root / ".records"
+    if not marker.is_file():
+        count = generate(REPO, root, records)
+        marker.write_text(str(count))
+    return root, int(marker.read_text())
+
+
+# --- operations, each run in a fresh interpreter ---------------------------------------
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _quiet_main(args: list[str]) -> int:
+    from minsec.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(args)
+
+
+def _child(op: str, root: Path, extra: list[str]) -> dict:
+    """Run one operation in this (fresh) process; returns seconds and peak memory."""
+    if op == "load-noarrow":
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]  # pandas then sees no pyarrow
+    result: dict = {}
+    start = time.perf_counter()
+    cpu_start = time.process_time()
+    if op == "validate":
+        code = _quiet_main(["validate", "--root", str(root)])
+        result["exit"] = code
+    elif op == "build":
+        code = _quiet_main(["build", "--root", str(root)])
+        result["exit"] = code
+    elif op == "validate-file":
+        code = _quiet_main(["validate", "--root", str(root), str(root / extra[0])])
+        result["exit"] = code
+    elif op == "check-tables":
+        from minsec import table_check
+
+        problems = table_check.check_package(root / "datapackage")
+        result["exit"] = int(bool(problems))
+    elif op == "frictionless":
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("frictionless")), "validate", "datapackage.json"],
+            cwd=root / "datapackage",
+            capture_output=True,
+        )
+        result["exit"] = proc.returncode
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result["peak_mb"] = children.ru_maxrss / 1024
+        result["cpu"] = children.ru_utime + children.ru_stime
+    elif op in ("load-arrow", "load-noarrow"):
+        import pandas as pd
+
+        from minsec.load import read_table
+
+        descriptor = json.loads((root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+        resource_ = next(r for r in descriptor["resources"] if r["name"] == extra[0])
+        path = root / "datapackage" / resource_["path"]
+        fields = resource_["schema"]["fields"]
+        pandas_times, minsec_times = [], []
+        for _ in range(int(extra[1])):
+            t0 = time.perf_counter()
+            pd.read_csv(path)
+            pandas_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            read_table(path, fields)
+            minsec_times.append(time.perf_counter() - t0)
+        result["pandas"] = min(pandas_times)
+        result["minsec"] = min(minsec_times)
+        result["pyarrow"] = "pyarrow" in sys.modules and sys.modules["pyarrow"] is not None
+    else:
+        raise SystemExit(f"unknown operation {op}")
+    result["seconds"] = time.perf_counter() - start
+    result.setdefault("cpu", time.process_time() - cpu_start)
+    result.setdefault("peak_mb", _peak_mb())
+    return result
+
+
+def run_child(op: str, root: Path, *extra: str) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", op, str(root), *extra], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{op} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def best(op: str, root: Path, repeat: int, *extra: str) -> dict:
+    runs = [run_child(op, root, *extra) for _ in range(repeat)]
+    return {
+        **min(runs, key=lambda r: r["seconds"]),
+        "cpu": min(r["cpu"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
+
+
+def import_cost(repeat: int = 15) -> dict:
+    """CPU time of ``import minsec`` over a bare interpreter, and the heavy modules it loads."""
+
+    def wall(code: str) -> float:
+        """CPU seconds of the interpreter running ``code`` (min of ``repeat``)."""
+        times = []
+        for _ in range(repeat):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run([sys.executable, "-c", code], check=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        return min(times)
+
+    bare, with_minsec = wall("pass"), wall("import minsec")
+    probe = f"import minsec, sys; print([m for m in {HEAVY!r} if m in sys.modules])"
+    heavy = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
+    return {"bare_ms": bare * 1000, "minsec_ms": with_minsec * 1000, "heavy": heavy}
+
+
+def _has_table_check() -> bool:
+    try:
+        import minsec.table_check  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _pyarrow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def measure(sizes: list[int], repeat: int, workdir: Path, with_frictionless: bool) -> dict:
+    results: dict = {"sizes": {}, "import": import_cost()}
+    for size in sizes:
+        root, count = repository(workdir, size)
+        times = 1 if size >= 100_000 else repeat
+        print(f"# {count} records in {root}", file=sys.stderr)
+        row: dict = {"records": count}
+        row["validate"] = best("validate", root, times)
+        row["build"] = best("build", root, times)
+        if row["validate"]["exit"] or row["build"]["exit"]:
+            raise SystemExit(f"the synthetic repository {root} does not validate; the generator is broken")
+        one = next(p for p in sorted((root / "records" / "deals").iterdir()))
+        row["validate-file"] = best("validate-file", root, times, one.relative_to(root).as_posix())
+        if _has_table_check():
+            row["check-tables"] = best("check-tables", root, times)
+        if with_frictionless:
+            row["frictionless"] = best("frictionless", root, 1)
+        loads = {}
+        variants = ["load-noarrow"] + (["load-arrow"] if _pyarrow_installed() else [])
+        for variant in variants:
+            for table in ("deals", "events", "citations"):
+                loads[f"{variant}:{table}"] = run_child(variant, root, table, str(max(3, repeat)))
+        row["load"] = loads
+        results["sizes"][str(size)] = row
+        print(f"# done {count}", file=sys.stderr)
+    return results
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 0.1 else f"{seconds * 1000:.0f} ms"
+
+
+def table(results: dict) -> str:
+    sizes = results["sizes"]
+    head = "| operation | " + " | ".join(f"{int(s):,} (n={r['records']:,})" for s, r in sizes.items()) + " |"
+    lines = [head, "| --- |" + " ---: |" * len(sizes)]
+    ops = ["validate", "build", "validate-file", "check-tables", "frictionless"]
+    for op in ops:
+        cells = []
+        for r in sizes.values():
+            if op not in r:
+                cells.append("n/a")
+                continue
+            m = r[op]
+            per = m["cpu"] / r["records"] * 1e6
+            cells.append(f"{_fmt_s(m['cpu'])} ({_fmt_s(m['seconds'])} wall), {per:.0f} us/rec, {m['peak_mb']:.0f} MB")
+        lines.append(f"| {op} | " + " | ".join(cells) + " |")
+    cells = []
+    for r in sizes.values():
+        cells.append(_fmt_s(r["validate"]["cpu"] + r["build"]["cpu"]))
+    lines.append("| validate + build | " + " | ".join(cells) + " |")
+    for key in next(iter(sizes.values()))["load"]:
+        cells = []
+        for r in sizes.values():
+            m = r["load"][key]
+            ratio = m["minsec"] / m["pandas"]
+            cells.append(f"{m['minsec'] * 1000:.0f} ms vs {m['pandas'] * 1000:.0f} ms = {ratio:.2f}x")
+        lines.append(f"| load_table vs read_csv ({key}) | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("Ratios the targets name:")
+    items = list(sizes.items())
+    for s, r in items:
+        total = r["validate"]["cpu"] + r["build"]["cpu"]
+        lines.append(f"- {int(s):,}: validate + build {total:.2f} s; build peak {r['build']['peak_mb']:.0f} MB")
+        if "check-tables" in r and "frictionless" in r:
+            ratio = r["frictionless"]["cpu"] / r["check-tables"]["cpu"]
+            lines.append(f"  - frictionless validate / minsec table check: {ratio:.1f}x")
+        lines.append(f"  - validate ONE_FILE: {r['validate-file']['cpu']:.2f} s")
+    for (s1, r1), (s2, r2) in itertools.pairwise(items):
+        for op in ("validate", "build"):
+            a = r1[op]["cpu"] / r1["records"]
+            b = r2[op]["cpu"] / r2["records"]
+            lines.append(f"- per-record {op} cost at {int(s2):,} / at {int(s1):,}: {b / a:.2f}x")
+    imp = results["import"]
+    lines.append(
+        f"- import minsec: {imp['minsec_ms']:.0f} ms vs bare interpreter {imp['bare_ms']:.0f} ms "
+        f"(+{imp['minsec_ms'] - imp['bare_ms']:.0f} ms); heavy modules loaded: {imp['heavy']}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per operation (the minimum is kept; 1 at 100k)")
+    parser.add_argument("--workdir", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "minsec-bench")
+    parser.add_argument("--frictionless", action="store_true", help="also time `frictionless validate` (slow)")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        op, root, *extra = args.child
+        print(json.dumps(_child(op, Path(root), extra)))
+        return 0
+    results = measure(args.sizes, args.repeat, args.workdir, args.frictionless)
+    results["machine"] = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpus"
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    print(
+        f"minsec benchmark ({results['machine']}; min of {args.repeat} runs, 100k once): CPU seconds of the "
+        "process (user + system; what the machine's load changes least), wall time in brackets\n"
+    )
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
