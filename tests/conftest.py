@@ -16,6 +16,7 @@ import yaml
 from hypothesis import settings
 
 from minsec import cli
+from minsec.fingerprint import Fingerprint
 
 # Keep hypothesis from writing an example database into the repository.
 settings.register_profile("minsec", database=None, deadline=None)
@@ -208,7 +209,7 @@ def line_containing(path: Path, needle: str) -> int:
 
 @dataclass
 class MiniRepo:
-    """A small valid repository (records/, README.md) and its one-file corpus."""
+    """A small valid repository (records/ with the source's fingerprint, README.md) and its one-file corpus."""
 
     root: Path
     corpus: Path
@@ -266,6 +267,8 @@ def mini_repo(tmp_path: Path) -> MiniRepo:
     for folder, data in mini_records(sha):
         repo.records[data["id"]] = (folder, data)
         write_record(root, folder, data)
+    fingerprint = Fingerprint.of_text(SOURCE_ID, raw).dumps()
+    (root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").write_text(fingerprint, encoding="utf-8")
     return repo
 
 

@@ -1,4 +1,4 @@
-"""The ``minsec`` command: validate, build, info, diff, changelog, release, export.
+"""The ``minsec`` command: validate, fingerprint, build, info, diff, changelog, release, export.
 Messages for people, never tracebacks.
 
 Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
@@ -67,7 +67,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                 {
                     "ok": report.ok,
                     "files_checked": report.files_checked,
-                    "quotes_checked": report.corpus_checked,
+                    "quotes_checked": bool(report.evidence) and "unchecked" not in report.evidence.values(),
+                    "evidence": report.evidence,
                     "problems": [p.as_dict() for p in report.problems],
                 },
                 indent=2,
@@ -76,14 +77,30 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
         return
     for problem in report.problems:
         print(problem)
-    quotes = (
-        "quotes checked against the corpus"
-        if report.corpus_checked
-        else ("quotes NOT checked (pass --corpus DIR with the source texts)")
-    )
+    quotes = _evidence_summary(report.evidence)
     count = len(report.problems)
     files = report.files_checked
     print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}")
+
+
+def _evidence_summary(how: dict[str, str]) -> str:
+    """Which sources' quotes were checked how, for the summary line."""
+    groups: dict[str, list[str]] = {}
+    for source_id, way in sorted(how.items()):
+        groups.setdefault(way, []).append(source_id)
+
+    def named(ids: list[str]) -> str:
+        return f"{len(ids)} ({', '.join(ids)})" if len(ids) <= 5 else str(len(ids))
+
+    parts = []
+    if groups.get("text"):
+        parts.append(f"against the text of {named(groups['text'])}")
+    if groups.get("fingerprint"):
+        parts.append(f"against the fingerprint of {named(groups['fingerprint'])}")
+    checked = ["quotes checked " + " and ".join(parts)] if parts else []
+    if groups.get("unchecked"):
+        checked.append(f"quotes of {named(groups['unchecked'])} NOT checked (see the problems above)")
+    return "; ".join(checked) or "quotes not checked: no source record was read"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -102,10 +119,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if files is not None:
         wanted = {p.relative_to(root).as_posix() for p in files}
         report = type(report)(
-            [p for p in report.problems if p.path in wanted], report.records, len(wanted), report.corpus_checked
+            [p for p in report.problems if p.path in wanted],
+            report.records,
+            len(wanted),
+            report.corpus_checked,
+            evidence=report.evidence,
         )
     _print_report(report, args.format)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    from minsec.evidence import write_fingerprints
+    from minsec.record_files import read_records
+
+    root = _root(args.root)
+    corpus = _corpus(args.corpus)
+    if not corpus:
+        raise UsageError("fingerprint needs --corpus DIR: the folder holding the source texts")
+    loaded, _ = read_records(root)
+    written = write_fingerprints(root, loaded, corpus)
+    print("\n".join(written.lines) or "no source records")
+    return EXIT_PROBLEMS if written.failed else EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -269,6 +304,14 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     validate.add_argument("files", nargs="*", help="only report problems in these record files")
     validate.set_defaults(run=cmd_validate)
+
+    fingerprint = commands.add_parser(
+        "fingerprint",
+        help="write records/sources/ID.fingerprint for every source whose text is in the corpus",
+        description="The fingerprint lets anyone check quotes without the text; commit it, never the text.",
+    )
+    common(fingerprint)
+    fingerprint.set_defaults(run=cmd_fingerprint)
 
     build = commands.add_parser(
         "build", help="validate, then write datapackage/, schemas/, CODEBOOK.md and README's contents table"

@@ -225,13 +225,19 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     return LoadedRecord(path, result, document)
 
 
+#: Evidence fingerprints live beside their source records and are not records.
+FINGERPRINT_SUFFIX = ".fingerprint"
+
+
 def record_files(root: Path) -> list[Path]:
-    """Every file or link under ``root/records`` (hidden files aside), sorted."""
+    """Every file or link under ``root/records`` (hidden files and fingerprints aside), sorted."""
     base = within(root, "records")
     return sorted(
         p
         for p in base.rglob("*")
-        if (p.is_file() or p.is_symlink()) and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        if (p.is_file() or p.is_symlink())
+        and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        and not (p.suffix == FINGERPRINT_SUFFIX and p.parent == base / "sources")
     )
 
 

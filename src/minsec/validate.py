@@ -6,7 +6,6 @@ to problems, so that a reader can see every rule at a glance and add one in one 
 
 import datetime as dt
 import difflib
-import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -17,8 +16,8 @@ from pydantic import BaseModel
 
 from minsec.dates import parse_partial_date
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
-from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
-from minsec.paths import PathError, read_regular, within
+from minsec.evidence import check_evidence
+from minsec.models import MODELS, Actor, Citation, Deal, Event, Record
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
 from minsec.vocabularies import ActorKind, DerivedDealStatus
@@ -35,6 +34,8 @@ class Report:
     files_checked: int
     corpus_checked: bool = False
     notes: list[str] = field(default_factory=list)
+    #: How each source's quotes were checked: "text", "fingerprint" or "unchecked".
+    evidence: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -390,76 +391,13 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
 )
 
 
-def normalise_space(text: str) -> str:
-    return " ".join(text.split())
-
-
-#: A source text is an article, not a book: a bigger file is a mistake (or an attack on memory).
-MAX_TEXT_BYTES = 8 * 1024 * 1024
-
-
-def find_text(corpus: Sequence[Path], name: str) -> Path | None:
-    """The corpus file ``name`` (first folder that has it), checked against links by ``within``."""
-    for folder in corpus:
-        candidate = within(folder, name)
-        if os.path.lexists(candidate):
-            return candidate
-    return None
-
-
-def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> Iterator[Problem]:
-    """Each source's text matches its hash, and every quote occurs in its source's text."""
-    texts: dict[str, str] = {}
-    for loaded in records:
-        source = loaded.record
-        if not isinstance(source, Source):
-            continue
-        try:
-            path = find_text(corpus, source.text_file) if source.text_file else None
-            raw = read_regular(path.parent, path.name, MAX_TEXT_BYTES, "source text") if path else b""
-        except (PathError, OSError) as error:
-            reason = str(error) if isinstance(error, PathError) else f"{error.filename}: {error.strerror}"
-            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file", f"cannot use the text: {reason}")
-            continue
-        if path is None:
-            what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
-            yield Problem(
-                loaded.path,
-                loaded.line_of("text_file"),
-                "text_file",
-                f"{what}, so quotes citing it cannot be verified; add the text to the corpus",
-            )
-            continue
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != source.text_sha256:
-            yield Problem(
-                loaded.path,
-                loaded.line_of("text_sha256"),
-                "text_sha256",
-                f"does not match {path} (sha256 {digest}); the text changed or the hash is wrong",
-            )
-            continue
-        texts[source.id] = normalise_space(raw.decode("utf-8", errors="replace"))
-    for loaded in records:
-        for path, citation in citations_of(loaded.record):
-            text = texts.get(citation.source_id)
-            if text is not None and normalise_space(citation.quote) not in text:
-                yield Problem(
-                    loaded.path,
-                    loaded.line_of(*path, "quote"),
-                    _field_name((*path, "quote")),
-                    f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
-                    "(same apostrophes and dashes; only white space may differ)",
-                )
-
-
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
-    """Check every record under ``root/records`` (or ``files``) and the set they form."""
+    """Check every record under ``root/records`` (or ``files``), the set they form and the quotes."""
     loaded, problems = read_records(root, files)
     unloaded = frozenset(p.path for p in problems)
     for rule in SET_RULES:
         problems.extend(rule(loaded, unloaded))
-    if corpus:
-        problems.extend(check_evidence(loaded, corpus))
+    evidence = check_evidence(root, loaded, corpus)
+    problems.extend(evidence.problems)
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
-    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=evidence.how)
