@@ -253,6 +253,11 @@ def corpus_dirs(repo_root: Path) -> list[Path]:
 
 @pytest.fixture
 def mini_repo(tmp_path: Path) -> MiniRepo:
+    return make_mini_repo(tmp_path)
+
+
+def make_mini_repo(tmp_path: Path) -> MiniRepo:
+    """The small repository in ``tmp_path/repo``, its corpus in ``tmp_path/corpus``."""
     root = tmp_path / "repo"
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -164,7 +164,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             print("\n".join(one_line(line) for line in staleness.lines()))
             print("generated files are stale: run `minsec build` and commit the result", file=sys.stderr)
             return EXIT_PROBLEMS
-        print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
+        print(
+            "datapackage/, schemas/, CODEBOOK.md, README.md's contents and CHANGELOG.md's [Unreleased] "
+            f"are up to date ({len(files)} files)"
+        )
         return EXIT_OK
     changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
@@ -246,12 +249,18 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from minsec.problems import one_line
-    from minsec.release import ReleaseError, check, snapshot
+    from minsec.release import ReleaseError, check, prepare, snapshot
 
     root = _settled(args.root)
     try:
         if args.action == "snapshot":
             print(one_line(snapshot(root, force=args.force)))
+            return EXIT_OK
+        if args.action == "prepare":
+            import datetime
+
+            date = args.date or datetime.datetime.now(datetime.UTC).date().isoformat()
+            print("\n".join(prepare(root, date, args.version)))
             return EXIT_OK
         report = check(root)
     except ReleaseError as error:
@@ -362,6 +371,14 @@ def parser() -> argparse.ArgumentParser:
     snapshot.add_argument(
         "--force", action="store_true", help="replace a different snapshot of this version (only if never published)"
     )
+    prepare = actions.add_parser(
+        "prepare",
+        help="make the next release: the bump the changes require, _version.py, CHANGELOG.md, CITATION.cff, "
+        "README.md, a build and releases/VERSION/, then the release check",
+    )
+    root_option(prepare, "the repository")
+    prepare.add_argument("--version", help="a higher version than the changes require (e.g. 1.0.0)")
+    prepare.add_argument("--date", help="release date, YYYY-MM-DD (default: today, UTC)")
     check = actions.add_parser(
         "check", help="fail if the version is lower than the changes since the last release require, or unlogged"
     )
