@@ -19,6 +19,8 @@ import pytest
 import yaml
 
 from conftest import line_containing
+from minsec.release import current
+from minsec.versioning import Bump, Version
 from test_contributing import example_records
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,9 @@ IGNORE = shutil.ignore_patterns(
     ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "*.egg-info", "dist", "build", ".venv"
 )
 DEAL = "zmb-usa-cobalt-for-patrol-boats-2026"
+#: The version the repository is at, and the release that adding records makes (0.x policy: a patch).
+RELEASED = current(ROOT).version
+NEXT = str(Version.parse(RELEASED).bumped(Bump.MINOR))
 EVENT = "records/events/2026-06-03-zmb-cobalt-offer.yaml"
 #: The conditions the workflow's steps use, and when each holds in the replay.
 CONDITIONS = {
@@ -122,8 +127,8 @@ def test_a_data_pull_request_from_start_to_release(scratch: Scratch, tmp_path: P
     assert "src/minsec/_version.py" not in changed and "CITATION.cff" not in changed
     assert not any(p.endswith(".txt") for p in changed), "the article text is never committed"
     changelog = (scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
-    assert f"`{DEAL}`" in changelog.split("## [0.1.0]")[0], "the Unreleased section lists the new records"
-    assert "Next release: 0.1.1 (`minsec release prepare`)." in changelog
+    assert f"`{DEAL}`" in changelog.split(f"## [{RELEASED}]")[0], "the Unreleased section lists the new records"
+    assert f"Next release: {NEXT} (`minsec release prepare`)." in changelog
 
     # CI, without the article: every step of the workflow passes and the summary shows the change.
     shutil.rmtree(corpus)
@@ -133,7 +138,7 @@ def test_a_data_pull_request_from_start_to_release(scratch: Scratch, tmp_path: P
     validate = results[0][1].stdout
     assert "0 problems found; quotes checked against the fingerprint of 5 (" in validate
     summary = scratch.summary.read_text(encoding="utf-8")
-    assert "# minsec diff: git origin/main (0.1.0) -> datapackage/ (0.1.0)" in summary
+    assert f"# minsec diff: git origin/main ({RELEASED}) -> datapackage/ ({RELEASED})" in summary
     assert f"- added `{DEAL}`" in summary
     assert "**Required version bump: minor (additions); while the major version is 0, a patch bump" in summary
     assert "- `records/sources/example-gazette-cobalt-offer-2026.fingerprint`" in summary
@@ -154,24 +159,24 @@ def test_a_data_pull_request_from_start_to_release(scratch: Scratch, tmp_path: P
     # The maintainer merges, then makes the release in one step; the tag's workflow passes.
     scratch.sh("git checkout -q main && git merge -q --ff-only contributor")
     prepared = scratch.sh("minsec release prepare --date 2027-01-05").stdout
-    assert "version 0.1.0 -> 0.1.1 (2027-01-05)" in prepared and "release 0.1.1 prepared" in prepared
+    assert f"version {RELEASED} -> {NEXT} (2027-01-05)" in prepared and f"release {NEXT} prepared" in prepared
     version_file = (scratch.root / "src" / "minsec" / "_version.py").read_text(encoding="utf-8")
-    assert '__version__ = "0.1.1"' in version_file and 'RELEASE_DATE = "2027-01-05"' in version_file
+    assert f'__version__ = "{NEXT}"' in version_file and 'RELEASE_DATE = "2027-01-05"' in version_file
     citation = (scratch.root / "CITATION.cff").read_text(encoding="utf-8")
-    assert "version: 0.1.1\n" in citation and "date-released: 2027-01-05\n" in citation
-    assert "- Version 0.1.1," in (scratch.root / "README.md").read_text(encoding="utf-8")
+    assert f"version: {NEXT}\n" in citation and "date-released: 2027-01-05\n" in citation
+    assert f"- Version {NEXT}," in (scratch.root / "README.md").read_text(encoding="utf-8")
     changelog = (scratch.root / "CHANGELOG.md").read_text(encoding="utf-8")
-    unreleased, released = changelog.split("## [0.1.1] - 2027-01-05\n", 1)
-    assert "No changes to the data or its schema since release 0.1.1." in unreleased
-    section = released.split("## [0.1.0]")[0]
+    unreleased, released = changelog.split(f"## [{NEXT}] - 2027-01-05\n", 1)
+    assert f"No changes to the data or its schema since release {NEXT}." in unreleased
+    section = released.split(f"## [{RELEASED}]")[0]
     assert f"`{DEAL}`" in section and "Evidence fingerprints" in section, "generated lines and the notes, merged"
-    assert sorted(p.name for p in (scratch.root / "releases" / "0.1.1").iterdir()) == [
+    assert sorted(p.name for p in (scratch.root / "releases" / NEXT).iterdir()) == [
         "SHA256SUMS",
         "datapackage.json",
-        "minsec-0.1.1.zip",
+        f"minsec-{NEXT}.zip",
     ]
-    scratch.sh("git add -A && git commit -q -m 'Release 0.1.1' && git tag v0.1.1")
-    results = scratch.workflow(GITHUB_EVENT_NAME="push", GITHUB_REF="refs/tags/v0.1.1")
+    scratch.sh(f"git add -A && git commit -q -m 'Release {NEXT}' && git tag v{NEXT}")
+    results = scratch.workflow(GITHUB_EVENT_NAME="push", GITHUB_REF=f"refs/tags/v{NEXT}")
     assert [name.split(" (")[0] for name, _ in results][-1] == "Release check"
     assert all(done.returncode == 0 for _, done in results), results
     assert "release check passed" in results[-1][1].stdout
