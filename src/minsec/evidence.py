@@ -188,10 +188,30 @@ def first_difference(quote: str, text: str) -> str:
 
 @dataclass
 class Evidence:
-    """What the evidence check found, and how each source's quotes were checked."""
+    """What the evidence check found, how each source's quotes were checked, and with what."""
 
     problems: list[Problem] = field(default_factory=list)
     how: dict[str, str] = field(default_factory=dict)
+    checkers: "dict[str, SourceText | Fingerprint]" = field(default_factory=dict)
+
+    def quote_problem(self, source_id: str, quote: str) -> str | None:
+        """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
+        short = too_short(quote)
+        if short:
+            return short
+        checker = self.checkers.get(source_id)
+        quote = normalise(quote)
+        if isinstance(checker, SourceText) and checker.find(quote) < 0:
+            return f"not found in the text of {source_id!r}; {first_difference(quote, checker.text)}; {VERBATIM}"
+        if isinstance(checker, Fingerprint) and (missing := checker.first_missing(quote)) is not None:
+            number, run = missing
+            return (
+                f"not found in the text of {source_id!r} (checked against its fingerprint): "
+                f"the text has no {run!r} (tokens {number + 1}-{number + checker.ngram} of the quote, counting "
+                "words and punctuation marks), or the quote does not start and end with whole words; "
+                f"{VERBATIM}"
+            )
+        return None
 
 
 def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], evidence: Evidence):  # type: ignore[no-untyped-def]
@@ -269,7 +289,7 @@ def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], e
 def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path] = ()) -> Evidence:
     """Every quote is long enough and occurs in its source's text, or in its fingerprint."""
     evidence = Evidence()
-    checkers: dict[str, SourceText | Fingerprint] = {}
+    checkers = evidence.checkers
     source_ids = set()
     for loaded in records:
         if isinstance(loaded.record, Source):
@@ -289,31 +309,9 @@ def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence
     for loaded in records:
         for path, citation in citations(loaded.record):
             where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
-            short = too_short(citation.quote)
-            if short:
-                evidence.problems.append(Problem(*where, short))
-                continue
-            checker = checkers.get(citation.source_id)
-            quote = normalise(citation.quote)
-            if isinstance(checker, SourceText) and checker.find(quote) < 0:
-                evidence.problems.append(
-                    Problem(
-                        *where,
-                        f"not found in the text of {citation.source_id!r}; "
-                        f"{first_difference(quote, checker.text)}; {VERBATIM}",
-                    )
-                )
-            elif isinstance(checker, Fingerprint) and (missing := checker.first_missing(quote)) is not None:
-                number, run = missing
-                evidence.problems.append(
-                    Problem(
-                        *where,
-                        f"not found in the text of {citation.source_id!r} (checked against its fingerprint): "
-                        f"the text has no {run!r} (tokens {number + 1}-{number + checker.ngram} of the quote, counting "
-                        f"words and punctuation marks), or the quote does not start and end with whole words; "
-                        f"{VERBATIM}",
-                    )
-                )
+            message = evidence.quote_problem(citation.source_id, citation.quote)
+            if message:
+                evidence.problems.append(Problem(*where, message))
     return evidence
 
 

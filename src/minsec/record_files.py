@@ -22,7 +22,7 @@ from minsec.models import (
     Record,
 )
 from minsec.paths import PathError, within
-from minsec.problems import Problem, with_article
+from minsec.problems import Problem, explain_yaml, with_article
 from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
 if TYPE_CHECKING:
@@ -203,10 +203,12 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if file.suffix != RECORD_SUFFIX:
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
+    raw = b""
     try:
-        document = load_document(read_capped(file))
+        raw = read_capped(file)
+        document = load_document(raw)
     except YamlError as error:
-        return [Problem(path, error.line, "", error.message)]
+        return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
     except OSError as error:
         return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
     result = parse_record(model, document, path)

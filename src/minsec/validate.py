@@ -20,6 +20,7 @@ from minsec.evidence import check_evidence
 from minsec.models import MODELS, Actor, Citation, Deal, Event, Record
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records
+from minsec.unloaded import unloaded_problems
 from minsec.vocabularies import ActorKind, DerivedDealStatus
 
 FieldPath = tuple[str | int, ...]
@@ -394,10 +395,12 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
     """Check every record under ``root/records`` (or ``files``), the set they form and the quotes."""
     loaded, problems = read_records(root, files)
+    unreadable = list(problems)
     unloaded = frozenset(p.path for p in problems)
     for rule in SET_RULES:
         problems.extend(rule(loaded, unloaded))
     evidence = check_evidence(root, loaded, corpus)
     problems.extend(evidence.problems)
+    problems.extend(unloaded_problems(root, unreadable, loaded, evidence))
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
     return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=evidence.how)
