@@ -63,6 +63,8 @@ def mini_records(text_sha256: str) -> list[tuple[str, dict]]:
                 "outlet_type": "news",
                 "published": "2025-03-09",
                 "url": "https://example.org/cobalt",
+                "archive_url": "https://web.archive.org/web/20250310000000/https://example.org/cobalt",
+                "accessed": "2025-03-10",
                 "language": "en",
                 "text_file": MINI_TEXT_FILE,
                 "text_sha256": text_sha256,

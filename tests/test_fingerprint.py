@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLAIM_ID, MINI_TEXT, SOURCE_ID
+from conftest import CLAIM_ID, MINI_TEXT, SOURCE_ID, line_containing
 from minsec.evidence import MIN_QUOTE_CHARS, MIN_QUOTE_WORDS, SourceText, first_difference, too_short
 from minsec.fingerprint import (
     HASH_BITS,
@@ -232,7 +232,8 @@ def test_fingerprint_command_refuses_a_text_that_does_not_match_its_hash(mini_re
     (mini_repo.corpus / "mini-article.txt").write_text(MINI_TEXT + "changed\n", encoding="utf-8")
     code, out, _ = run_cli("fingerprint", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
     assert code == 1
-    assert f"records/sources/{SOURCE_ID}.yaml:9: text_sha256 does not match" in out
+    line = line_containing(mini_repo.path("sources", SOURCE_ID), "text_sha256")
+    assert f"records/sources/{SOURCE_ID}.yaml:{line}: text_sha256 does not match" in out
     assert f"nothing written for {SOURCE_ID}" in out
 
 

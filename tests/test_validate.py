@@ -38,7 +38,8 @@ def test_without_corpus_or_fingerprint_quotes_are_not_checked_and_that_is_a_prob
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 1
     assert (
-        f"records/sources/{SOURCE_ID}.yaml:8: text_file: there is no corpus and "
+        f"records/sources/{SOURCE_ID}.yaml:{line_containing(mini_repo.path('sources', SOURCE_ID), 'text_file')}: "
+        "text_file: there is no corpus and "
         f"records/sources/{SOURCE_ID}.fingerprint is missing, so quotes citing it cannot be verified; "
         "run `minsec fingerprint --corpus DIR`" in out
     )
@@ -232,7 +233,10 @@ def test_text_file_missing_from_corpus(mini_repo, run_cli, tmp_path) -> None:
     (mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").unlink()
     code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", empty)
     assert code == 1
-    assert f"records/sources/{SOURCE_ID}.yaml:8: text_file: text_file 'mini-article.txt' is not in the corpus" in out
+    line = line_containing(mini_repo.path("sources", SOURCE_ID), "text_file")
+    assert (
+        f"records/sources/{SOURCE_ID}.yaml:{line}: text_file: text_file 'mini-article.txt' is not in the corpus" in out
+    )
 
 
 def _break_several(mini_repo) -> None:

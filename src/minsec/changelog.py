@@ -111,7 +111,7 @@ def unreleased_block(diff: Diff, next_version: str) -> str:
         return f"No changes to the data or its schema since release {since}."
     body = section("", "", diff).split("\n", 2)[2].rstrip("\n")
     body = body.replace("\n### ", "\n#### ")
-    return f"{body}\nNext release: {next_version} (`minsec release prepare`)."
+    return f"{body}\n\nNext release: {next_version} (`minsec release prepare`)."
 
 
 def with_unreleased(changelog: str, block: str) -> str | None:
