@@ -18,6 +18,7 @@ from conftest import CLAIM_ID, MINI_TEXT, SOURCE_ID, line_containing
 from minsec.evidence import MIN_QUOTE_CHARS, MIN_QUOTE_WORDS, SourceText, first_difference, too_short
 from minsec.fingerprint import (
     HASH_BITS,
+    MAX_BYTES,
     NGRAM,
     Fingerprint,
     FingerprintError,
@@ -142,10 +143,9 @@ def test_false_passes_at_the_real_hash_size_are_as_rare_as_computed(text: str) -
     predicted = false_pass(p, 10)
     assert predicted["typo_middle"] < 1e-11 and predicted["stitched"] < 1e-7
     count = 20000
-    for kind, key in (("typo", "typo_anywhere"), ("stitched", "stitched")):
-        false, _ = measure(trials, kind, count)
-        assert agrees(false, count, predicted[key]), (key, false, count * predicted[key])
-    assert measure(trials, "stitched", count)[0] == 0
+    false = {kind: measure(trials, kind, count)[0] for kind in ("typo", "stitched")}
+    assert agrees(false["typo"], count, predicted["typo_anywhere"]), (false, count * predicted["typo_anywhere"])
+    assert false["stitched"] == 0
 
 
 def test_the_figures_in_the_docs_are_the_formulas() -> None:
@@ -330,3 +330,17 @@ def test_a_paraphrase_is_told_so() -> None:
     assert first_difference("Experts think Kinshasa has cobalt", normalise(MINI_TEXT)) == (
         "no passage of the text resembles it"
     )
+
+
+def test_a_fingerprint_that_is_a_link_or_too_large_is_refused(mini_repo, run_cli, tmp_path: Path) -> None:
+    path = mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+    outside = tmp_path / "elsewhere.fingerprint"
+    outside.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    path.unlink()
+    path.symlink_to(outside)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1 and f"{SOURCE_ID}.fingerprint:1: is a symbolic link; fingerprints are plain files" in out
+    path.unlink()
+    path.write_bytes(b" " * (MAX_BYTES + 1))
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1 and f"is over {MAX_BYTES} bytes" in out

@@ -46,12 +46,17 @@ def fingerprint_path(root: Path, source_id: str) -> Path:
     return root / "records" / "sources" / f"{source_id}{SUFFIX}"
 
 
+def _read_capped(path: Path) -> bytes:
+    """At most ``MAX_BYTES + 1`` bytes of ``path``: a hostile file is never read whole."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_BYTES + 1)
+
+
 def read_fingerprint(path: Path) -> Fingerprint:
     """The fingerprint in ``path``; FingerprintError if it is a link, too large or damaged."""
     if path.is_symlink():
         raise FingerprintError("is a symbolic link; fingerprints are plain files")
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_BYTES + 1)
+    raw = _read_capped(path)
     if len(raw) > MAX_BYTES:
         raise FingerprintError(f"is over {MAX_BYTES} bytes; regenerate it with `minsec fingerprint --corpus DIR`")
     return Fingerprint.loads(raw.decode("utf-8", errors="replace"))
@@ -241,7 +246,7 @@ def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], e
             evidence.problems.append(
                 Problem(fp_rel, 1, "", f"missing: the fingerprint of {source.id!r} lets CI check quotes; {REGENERATE}")
             )
-        elif fp_path.read_bytes().decode("utf-8", errors="replace") != expected:
+        elif _read_capped(fp_path) != expected.encode("utf-8"):
             evidence.problems.append(
                 Problem(fp_rel, 1, "", f"stale: it does not match the text {text_path}; {REGENERATE}")
             )
