@@ -344,3 +344,16 @@ def test_a_fingerprint_that_is_a_link_or_too_large_is_refused(mini_repo, run_cli
     path.write_bytes(b" " * (MAX_BYTES + 1))
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 1 and f"is over {MAX_BYTES} bytes" in out
+
+
+def test_fingerprint_command_keeps_the_fingerprint_of_a_text_it_lacks(mini_repo, run_cli, tmp_path: Path) -> None:
+    empty = tmp_path / "other-corpus"
+    empty.mkdir()
+    path = mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+    before = path.read_bytes()
+    code, out, _ = run_cli("fingerprint", "--root", mini_repo.root, "--corpus", empty)
+    assert code == 0
+    assert out == (
+        f"skipped {SOURCE_ID}: text_file 'mini-article.txt' is not in the corpus; its committed fingerprint stays\n"
+    )
+    assert path.read_bytes() == before

@@ -345,7 +345,8 @@ def write_fingerprints(root: Path, records: Sequence[LoadedRecord], corpus: Sequ
             continue
         if text_path is None:
             why = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
-            done.lines.append(f"skipped {source.id}: {why}")
+            kept = "; its committed fingerprint stays" if fingerprint_path(root, source.id).is_file() else ""
+            done.lines.append(f"skipped {source.id}: {why}{kept}")
             continue
         if text_sha256(raw) != source.text_sha256:
             done.failed.append(source.id)
