@@ -7,7 +7,7 @@ committed fingerprint is checked against the text), and against the fingerprint
 
 import os
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +146,7 @@ def _char(c: str) -> str:
     return f"{c!r} ({unicodedata.name(c, f'U+{ord(c):04X}').lower()})"
 
 
-def _longest(found: "callable[[str], bool]", length: int) -> int:  # type: ignore[valid-type]
+def _longest(found: Callable[[int], bool], length: int) -> int:
     """Largest k <= length with found(k) true, found being monotone (true up to some k)."""
     low, high = 0, length
     while low < high:
