@@ -29,6 +29,8 @@ IGNORE = shutil.ignore_patterns(
     ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "*.egg-info", "dist", "build", ".venv"
 )
 DEAL = "zmb-usa-cobalt-for-patrol-boats-2026"
+#: Seconds after which a step is taken to hang (a deadlock), not to be slow: fail, do not wait forever.
+HANG = 600
 #: The version the repository is at, and the release that adding records makes (0.x policy: a patch).
 RELEASED = current(ROOT).version
 NEXT = str(Version.parse(RELEASED).bumped(Bump.MINOR))
@@ -60,14 +62,18 @@ class Scratch:
         self.env.pop("MINSEC_CORPUS", None)
 
     def sh(self, command: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
-        done = subprocess.run(
-            ["bash", "-e", "-c", command],
-            cwd=self.root,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        try:
+            done = subprocess.run(
+                ["bash", "-e", "-c", command],
+                cwd=self.root,
+                env={**self.env, **env},
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=HANG,
+            )
+        except subprocess.TimeoutExpired as error:
+            pytest.fail(f"$ {command}\nstill running after {HANG} s: a lock held twice? {error.stdout}{error.stderr}")
         if check:
             assert done.returncode == 0, f"$ {command}\n{done.stdout}{done.stderr}"
         return done

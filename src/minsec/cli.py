@@ -251,7 +251,8 @@ def cmd_release(args: argparse.Namespace) -> int:
     from minsec.problems import one_line
     from minsec.release import ReleaseError, check, prepare, snapshot
 
-    root = _settled(args.root)
+    # prepare runs `minsec build` in subprocesses, which take the build lock themselves.
+    root = _root(args.root) if args.action == "prepare" else _settled(args.root)
     try:
         if args.action == "snapshot":
             print(one_line(snapshot(root, force=args.force)))

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from minsec.evidence import Evidence, field_name
 from minsec.models import ID_PATTERN, MODEL_BY_FOLDER, MODELS
+from minsec.paths import PathError, within
 from minsec.problems import Problem, with_article
 from minsec.record_files import RECORD_SUFFIX, LoadedRecord
 from minsec.yaml_loader import YamlError, load_document, read_capped
@@ -85,9 +86,10 @@ def unloaded_problems(
         if model is None or file.suffix != RECORD_SUFFIX or file.parent.parent != root / "records":
             continue
         try:
+            within(root, where)
             document = load_document(read_capped(file))
-        except (YamlError, OSError):
-            continue
+        except (PathError, YamlError, OSError):
+            continue  # its own problem says why it cannot be read
         for path, table, target in raw_references(model, document.data):
             if not re.match(ID_PATTERN, target) or target in ids[table] or f"records/{table}/{target}.yaml" in unloaded:
                 continue  # a malformed id is the schema's problem; an existing one is fine
