@@ -22,9 +22,10 @@ import pytest
 
 from conftest import MiniRepo
 from minsec import swap
+from minsec.build import GENERATED_DIRS, GENERATED_FILES
 from test_build import generated
 
-GENERATED = ("datapackage", "schemas", "CODEBOOK.md", "README.md")
+GENERATED = (*GENERATED_DIRS, *GENERATED_FILES)
 
 #: A child ``minsec`` whose n-th step kills it (``kill``) or waits for a file (``pause``).
 CHILD = textwrap.dedent(
@@ -65,8 +66,9 @@ def leftovers(root: Path) -> list[str]:
 
 
 def make_older(root: Path) -> None:
-    """Generated files as an older minsec would have written them: CODEBOOK and a schema differ."""
+    """Generated files as an older minsec would have written them: CODEBOOK, .zenodo.json and a schema differ."""
     (root / "CODEBOOK.md").write_text("# an older codebook\n", encoding="utf-8")
+    (root / ".zenodo.json").write_text("{}\n", encoding="utf-8")
     (root / "schemas" / "records" / "deal.schema.json").write_text("{}\n", encoding="utf-8")
 
 
@@ -77,7 +79,7 @@ def reset(root: Path, pristine: Path) -> None:
 
 @pytest.fixture
 def old_and_new(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
-    """A repository holding an old build that differs in every one of the four items from
+    """A repository holding an old build that differs in every one of the generated items from
     what its records build now; returns (repo, old hashes, new hashes)."""
     root = mini_repo.root
     assert run_cli("build", "--root", root)[0] == 0
@@ -93,7 +95,7 @@ def old_and_new(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> tuple[MiniRepo,
     new = generated(copy)
     shutil.rmtree(copy)
     changed = {p.split("/")[0] for p in set(old) | set(new) if old.get(p) != new.get(p)}
-    assert changed == set(GENERATED), "the new build must change all four items"
+    assert changed == set(GENERATED), "the new build must change every item"
     return mini_repo, old, new
 
 
@@ -121,6 +123,7 @@ def test_the_build_steps_are_the_documented_ones(old_and_new, run_cli) -> None:
         "move new schemas in",
         "replace CODEBOOK.md",
         "replace README.md",
+        "replace .zenodo.json",
     ]
 
 

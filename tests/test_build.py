@@ -13,6 +13,7 @@ import pytest
 
 import minsec
 from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, read_csv, tree_hashes
+from minsec.build import GENERATED_DIRS, GENERATED_FILES
 from minsec.models import MODELS
 from minsec.tables import tables
 
@@ -20,9 +21,9 @@ TABLES = [t.name for t in tables()]
 
 
 def generated(root: Path) -> dict[str, str]:
-    """Hashes of every generated file: datapackage/, schemas/, CODEBOOK.md, README.md."""
-    hashes = tree_hashes(*(root / d for d in ("datapackage", "schemas") if (root / d).is_dir()))
-    for name in ("CODEBOOK.md", "README.md"):
+    """Hashes of every generated file: datapackage/, schemas/, CODEBOOK.md, README.md, .zenodo.json."""
+    hashes = tree_hashes(*(root / d for d in GENERATED_DIRS if (root / d).is_dir()))
+    for name in GENERATED_FILES:
         if (root / name).is_file():
             hashes[name] = hashlib.sha256((root / name).read_bytes()).hexdigest()
     return hashes
@@ -177,7 +178,14 @@ def test_interrupted_swap_is_recovered(built, run_cli) -> None:
     code, out, err = run_cli("build", "--root", root)
     assert code == 0, out + err
     assert generated(root) == before
-    assert sorted(p.name for p in root.iterdir()) == ["CODEBOOK.md", "README.md", "datapackage", "records", "schemas"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".zenodo.json",
+        "CODEBOOK.md",
+        "README.md",
+        "datapackage",
+        "records",
+        "schemas",
+    ]
 
 
 def test_interrupted_swap_without_backup_rebuilds(built, run_cli) -> None:

@@ -23,6 +23,7 @@ def test_guide_shows_one_record_of_each_step() -> None:
 
 
 def test_following_the_guide_gives_a_clean_validate_and_build(tmp_path: Path, capsys) -> None:
+    """Draft, review (the guide's files), validate, build: exactly the steps the guide shows."""
     shutil.copytree(ROOT / "records", tmp_path / "records")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -32,9 +33,16 @@ def test_following_the_guide_gives_a_clean_validate_and_build(tmp_path: Path, ca
         if not shared.is_dir():
             pytest.skip("the article corpus (../shared) is not beside the repository")
         corpus_args += ["--corpus", str(shared)]
+    before = {p.relative_to(tmp_path).as_posix() for p in (tmp_path / "records").rglob("*.yaml")}
 
-    assert main(["new", "--root", str(tmp_path), "deal", "zmb-usa-cobalt-for-patrol-boats-2026"]) == 0
-    assert main(["validate", "--root", str(tmp_path)]) == 1, "a fresh skeleton must not validate"
+    draft = ["draft", "--root", str(tmp_path), str(corpus / "example-article.txt")]
+    assert main([*draft, "--source-id", "example-gazette-cobalt-offer-2026", "--write"]) == 0
+    drafted = {p.relative_to(tmp_path).as_posix() for p in (tmp_path / "records").rglob("*.yaml")} - before
+    assert drafted == set(example_records()), "the guide reviews exactly the files the drafter writes"
+    capsys.readouterr()
+    assert main(["validate", "--root", str(tmp_path), *corpus_args]) == 1, "an unreviewed draft must not validate"
+    assert "unreviewed draft from `minsec draft`" in capsys.readouterr().out
+
     for path, text in example_records().items():
         (tmp_path / path).write_text(text, encoding="utf-8")
     capsys.readouterr()
@@ -45,8 +53,8 @@ def test_following_the_guide_gives_a_clean_validate_and_build(tmp_path: Path, ca
     assert "0 problems found; quotes checked" in capsys.readouterr().out
     assert main(["build", "--root", str(tmp_path), *corpus_args]) == 0
     deals = (tmp_path / "datapackage" / "data" / "deals.csv").read_text(encoding="utf-8")
-    assert "zmb-usa-cobalt-for-patrol-boats-2026" in deals
-    assert ",proposed,2026-06-03,day," in deals
+    row = next(line for line in deals.splitlines() if line.startswith("usa-zmb-cobalt-offer-2026,"))
+    assert ",proposed," in row
 
 
 def test_a_misquote_in_the_guide_example_is_caught(tmp_path: Path, capsys) -> None:
@@ -64,5 +72,5 @@ def test_a_misquote_in_the_guide_example_is_caught(tmp_path: Path, capsys) -> No
     args = ["--corpus", str(corpus), "--corpus", str(shared / "articles"), "--corpus", str(shared / "reference")]
     assert main(["validate", "--root", str(tmp_path), *args]) == 1
     out = capsys.readouterr().out
-    assert "records/events/2026-06-03-zmb-cobalt-offer.yaml:" in out
+    assert "records/events/2026-06-03-zmb-usa-cobalt-offer.yaml:" in out
     assert "citations[0].quote: not found in the text of 'example-gazette-cobalt-offer-2026'" in out

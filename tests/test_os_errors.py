@@ -175,6 +175,7 @@ def test_full_disk(name: str, repo: MiniRepo, tmp_path: Path, run_cli, monkeypat
         assert "the disk is full" in stderr, stderr
     assert generated(repo.root) == before
     assert sorted(p.name for p in repo.root.iterdir()) == [
+        ".zenodo.json",
         "CODEBOOK.md",
         "README.md",
         "datapackage",

@@ -96,6 +96,7 @@ def test_wheel_installs_and_loads_offline(repo_root: Path, tmp_path: Path) -> No
         for part in ("datapackage.json", f"minsec-{version}.zip", "SHA256SUMS"):
             assert f"minsec/releases/{version}/{part}" in names
     assert "minsec/codes/iso3166-1-alpha3.tsv" in names
+    assert "minsec/draft/data/countries.tsv" in names, "minsec draft's gazetteers ship in the wheel"
 
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", venv], env=env, timeout=120)

@@ -1,4 +1,4 @@
-"""The ``minsec`` command: validate, fingerprint, build, info, diff, changelog, release, export.
+"""The ``minsec`` command: validate, fingerprint, build, site, info, diff, changelog, release, export.
 Messages for people, never tracebacks.
 
 Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
@@ -178,6 +178,26 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from minsec.publish.typed import MissingExtra
+    from minsec.site.render import SiteError, site_files, write_site
+    from minsec.validate import validate
+
+    root = _root(args.root)
+    report = validate(root, _corpus(args.corpus))
+    if not report.ok:
+        _print_report(report, "text")
+        print("site not written: fix the problems above", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        files = site_files(root, report.dataset, args.base_url)
+        write_site(Path(args.out), files)
+    except (MissingExtra, SiteError) as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote the site of {len(report.records)} records into {args.out} ({len(files)} files); open index.html")
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace) -> int:
     import re
 
@@ -294,6 +314,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_draft(args: argparse.Namespace) -> int:
+    from minsec.draft.command import DraftUsageError, run
+
+    try:
+        return run(args)
+    except DraftUsageError as error:
+        raise UsageError(str(error)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="minsec", description="The minsec dataset: validate, build, inspect.")
     main.add_argument("--version", action="version", version=f"minsec {__version__}")
@@ -329,6 +358,17 @@ def parser() -> argparse.ArgumentParser:
     common(build)
     build.add_argument("--check", action="store_true", help="write nothing; exit 1 if generated files are stale")
     build.set_defaults(run=cmd_build)
+
+    site = commands.add_parser(
+        "site",
+        help="validate, then write the static website with every download format into OUT (needs minsec[publish])",
+    )
+    common(site)
+    site.add_argument("out", metavar="OUT", help="folder to write the site into (replaced whole if it holds one)")
+    site.add_argument(
+        "--base-url", metavar="URL", help="where the site will be published, for absolute links in its metadata"
+    )
+    site.set_defaults(run=cmd_site)
 
     new = commands.add_parser("new", help="write a skeleton record file with every field explained")
     new.add_argument("--root", default=".", help="repository root holding records/ (default: .)")
@@ -392,6 +432,10 @@ def parser() -> argparse.ArgumentParser:
     root_option(export, "datapackage/")
     export.add_argument("--zip", required=True, metavar="OUT_DIR", help="folder to write minsec-VERSION.zip into")
     export.set_defaults(run=cmd_export)
+
+    from minsec.draft.command import add_parser as add_draft_parser
+
+    add_draft_parser(commands).set_defaults(run=cmd_draft)
     return main
 
 

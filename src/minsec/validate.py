@@ -392,11 +392,37 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
 )
 
 
+def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
+    """A file ``minsec draft --write`` wrote is a proposal until a person reviews it and deletes the marker."""
+    from minsec.draft.marker import marker_line, pending_checks
+
+    for path in sorted(set(paths)):
+        file = root / path
+        if file.suffix != ".yaml" or file.is_symlink() or not file.is_file():
+            continue
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        line = marker_line(text)
+        if line is not None:
+            checks = pending_checks(text, line)
+            listed = f"; check: {'; '.join(checks)}" if checks else ""
+            yield Problem(
+                path,
+                line,
+                "",
+                "unreviewed draft from `minsec draft`: review it against the article, fix the fields marked "
+                f"'guessed', then delete the minsec-draft comment lines{listed}",
+            )
+
+
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
     """Check every record under ``root/records`` (or ``files``), the set they form and the quotes."""
     loaded, problems = read_records(root, files)
     unreadable = list(problems)
     unloaded = frozenset(p.path for p in problems)
+    problems.extend(check_draft_markers(root, [r.path for r in loaded] + list(unloaded)))
     for rule in SET_RULES:
         problems.extend(rule(loaded, unloaded))
     evidence = check_evidence(root, loaded, corpus)

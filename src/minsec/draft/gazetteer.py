@@ -1,0 +1,250 @@
+"""The gazetteers: reviewable data files beside the code, plus the project's own records.
+
+``data/*.tsv`` hold states (names, short forms, demonyms, capitals), titles and roles,
+organisation cues, known organisations, outlets, currencies and commodities. The actors and
+commodities already in ``records/`` are read at run time and take precedence, so that a
+mention is matched to an existing id (by iso3, name or alias; commodities by name, id or
+symbol) rather than proposed twice.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    name: str
+    kind: str
+    names: tuple[str, ...]
+    demonyms: tuple[str, ...]
+    capitals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KnownActor:
+    """An actor the project already records."""
+
+    id: str
+    name: str
+    kind: str
+    iso3: str | None
+    names: tuple[str, ...]
+    affiliation_id: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class CommodityEntry:
+    id: str
+    name: str
+    kind: str
+    names: tuple[str, ...]
+    existing: bool = False
+
+
+@dataclass
+class Gazetteer:
+    countries: dict[str, Country]
+    #: phrase as written -> (iso3, how: name|demonym|capital)
+    state_phrases: dict[str, tuple[str, str]]
+    titles: dict[str, str]
+    org_cues: list[tuple[str, str, str]]
+    organisations: dict[str, tuple[str, str]]
+    outlets: dict[str, tuple[str, str]]
+    currencies: list[tuple[str, str, str]]
+    not_places: tuple[str, ...]
+    commodities: dict[str, CommodityEntry]
+    #: lower-cased phrase -> commodity id
+    commodity_phrases: dict[str, str]
+    #: chemical symbol -> commodity id (an element; the project's one-symbol rows take precedence)
+    commodity_symbols: dict[str, str] = field(default_factory=dict)
+    actors: dict[str, KnownActor] = field(default_factory=dict)
+    #: name or alias as written -> existing actor id
+    actor_names: dict[str, str] = field(default_factory=dict)
+    taken_ids: set[str] = field(default_factory=set)
+    #: existing deals, events, sources and claims (plain data as in their files), to match proposals against
+    deals: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    #: id -> the record's fields as in its file, for actors, commodities, deals and events
+    existing: dict[str, dict] = field(default_factory=dict)
+
+
+@cache
+def word_list(name: str) -> frozenset[str]:
+    """The words of one list in ``data/words.tsv`` (abbreviation, not_name, particle, strong_title, org_word)."""
+    return frozenset(word for word, list_name in _rows("words.tsv") if list_name == name)
+
+
+def _rows(name: str) -> list[list[str]]:
+    lines = [line for line in (DATA / name).read_text(encoding="utf-8").splitlines() if line and line[0] != "#"]
+    header = lines[0].split("\t")
+    rows = []
+    for line in lines[1:]:
+        cells = line.split("\t")
+        rows.append(cells + [""] * (len(header) - len(cells)))
+    return rows
+
+
+def _list(cell: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in cell.split(";") if part.strip())
+
+
+@cache
+def _static() -> dict:
+    countries = {}
+    for iso3, name, aliases, demonyms, capitals, kind in _rows("countries.tsv"):
+        countries[iso3] = Country(
+            iso3, name, kind or "state", (name, *_list(aliases)), _list(demonyms), _list(capitals)
+        )
+    commodities = {}
+    symbols = {}
+    for cid, name, kind, aliases, symbol in _rows("commodities.tsv"):
+        commodities[cid] = CommodityEntry(cid, name, kind, (name, *_list(aliases)))
+        if symbol:
+            symbols[symbol] = cid
+    return {
+        "countries": countries,
+        "titles": {title: kind for title, kind in _rows("titles.tsv")},
+        "org_cues": [(cue, position, kind) for cue, position, kind in _rows("org_cues.tsv")],
+        "organisations": {
+            phrase: (name, kind)
+            for name, kind, aliases in _rows("organisations.tsv")
+            for phrase in (name, *_list(aliases))
+        },
+        "outlets": {
+            phrase: (name, outlet_type)
+            for name, aliases, outlet_type in _rows("outlets.tsv")
+            for phrase in (name, *_list(aliases))
+        },
+        "currencies": sorted(
+            ((written, position, code) for written, position, code in _rows("currencies.tsv")), key=lambda r: -len(r[0])
+        ),
+        "not_places": tuple(row[0] for row in _rows("not_places.tsv")),
+        "commodities": commodities,
+        "symbols": symbols,
+    }
+
+
+def _state_phrases(countries: dict[str, Country]) -> dict[str, tuple[str, str]]:
+    phrases: dict[str, tuple[str, str]] = {}
+    for country in countries.values():
+        for how, names in (("capital", country.capitals), ("demonym", country.demonyms), ("name", country.names)):
+            for phrase in names:
+                phrases[phrase] = (country.iso3, how)
+                if phrase.startswith("The "):
+                    phrases["the " + phrase[4:]] = (country.iso3, how)
+    # Shared demonyms are resolved in context ("Congolese": which Congo the article is about).
+    return phrases
+
+
+def _read_yaml(path: Path) -> dict | None:
+    import yaml
+
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return _plain(data) if isinstance(data, dict) else None
+
+
+def _plain(value: object) -> object:
+    """YAML dates as the ISO text a record file writes (JSON output needs plain values)."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def load(root: Path | None) -> Gazetteer:
+    """The gazetteers, with the project's own actors and commodities from ``root/records`` when given."""
+    static = _static()
+    gazetteer = Gazetteer(
+        countries=static["countries"],
+        state_phrases=_state_phrases(static["countries"]),
+        titles=static["titles"],
+        org_cues=static["org_cues"],
+        organisations=dict(static["organisations"]),
+        outlets=static["outlets"],
+        currencies=static["currencies"],
+        not_places=static["not_places"],
+        commodities=dict(static["commodities"]),
+        commodity_phrases={},
+        commodity_symbols=dict(static["symbols"]),
+    )
+    records = root / "records" if root else None
+    if records and records.is_dir():
+        for path in sorted(records.glob("*/*.yaml")):
+            gazetteer.taken_ids.add(path.stem)
+        for path in sorted((records / "actors").glob("*.yaml")):
+            data = _read_yaml(path)
+            if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
+                continue
+            names = tuple(str(a) for a in data.get("aliases") or [] if isinstance(a, str))
+            actor = KnownActor(
+                id=str(data.get("id", path.stem)),
+                name=data["name"],
+                kind=str(data.get("kind", "")),
+                iso3=data.get("iso3") if isinstance(data.get("iso3"), str) else None,
+                names=(data["name"], *names),
+                affiliation_id=data.get("affiliation_id"),
+                role=data.get("role"),
+            )
+            gazetteer.actors[actor.id] = actor
+            gazetteer.existing[actor.id] = data
+            for name in actor.names:
+                gazetteer.actor_names.setdefault(name, actor.id)
+        for path in sorted((records / "commodities").glob("*.yaml")):
+            data = _read_yaml(path)
+            if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
+                continue
+            cid = str(data.get("id", path.stem))
+            gazetteer.existing[cid] = data
+            known = gazetteer.commodities.get(cid)
+            names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
+            gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
+            symbols = [s for s in data.get("symbols") or [] if isinstance(s, str)]
+            if len(symbols) == 1:
+                gazetteer.commodity_symbols[symbols[0]] = cid
+        for folder, bucket in (
+            ("deals", gazetteer.deals),
+            ("events", gazetteer.events),
+            ("sources", gazetteer.sources),
+            ("claims", gazetteer.claims),
+        ):
+            for path in sorted((records / folder).glob("*.yaml")):
+                data = _read_yaml(path)
+                if data and not data.get("withdrawn") and isinstance(data.get("id"), str):
+                    bucket.append(data)
+                    gazetteer.existing[data["id"]] = data
+    for entry in gazetteer.commodities.values():
+        for name in entry.names:
+            phrase = name.lower()
+            current = gazetteer.commodity_phrases.get(phrase)
+            if current is None or (entry.existing and not gazetteer.commodities[current].existing):
+                gazetteer.commodity_phrases[phrase] = entry.id
+    return gazetteer
+
+
+def phrase_pattern(phrases: list[str], flags: int = 0) -> re.Pattern[str]:
+    """One regex matching any of ``phrases`` as whole words, longest first (compiled once per list)."""
+    return _phrase_pattern(tuple(sorted(set(phrases))), flags)
+
+
+@cache
+def _phrase_pattern(phrases: tuple[str, ...], flags: int) -> re.Pattern[str]:
+    ordered = sorted(phrases, key=lambda p: (-len(p), p))
+    body = "|".join(re.escape(p) for p in ordered)
+    # Hyphens and possessives may follow: "US-Danish", "Algeria’s", "lithium-for-arms".
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)

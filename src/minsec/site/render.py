@@ -1,0 +1,88 @@
+"""The whole site as relative path to exact bytes, and writing it to a folder in one swap.
+
+``site_files`` renders everything in memory first (the download folder with every format,
+then the pages), so a failed build writes nothing; ``write_site`` puts the files in a
+temporary folder beside the target and renames it into place.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from minsec._version import __version__
+from minsec.files import umask
+from minsec.publish.downloads import FOLDER, download_files
+from minsec.publish.typed import all_rows
+from minsec.record_files import Dataset
+from minsec.release_files import available
+from minsec.site.changes import Release, release_notes
+from minsec.site.pages import Site
+from minsec.tables import tables
+
+#: A file that marks a folder as a minsec site, so that ``minsec site`` only ever replaces its own output.
+MARKER = ".minsec-site"
+
+
+class SiteError(Exception):
+    """The site cannot be written where asked; the message says why and what to do."""
+
+
+def latest_release(root: Path) -> Release | None:
+    """The newest release kept under ``root/releases`` with its CHANGELOG.md section, if any."""
+    releases = available(root, bundled=False)
+    if not releases:
+        return None
+    version = list(releases)[-1]
+    changelog = root / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8") if changelog.is_file() else ""
+    return release_notes(text, version)
+
+
+def site_files(root: Path, dataset: Dataset, base_url: str | None = None) -> dict[str, bytes]:
+    """Every file of the site for the valid records ``dataset`` of the repository at ``root``."""
+    from minsec.build import render
+
+    all_tables = tables()
+    rows = all_rows(dataset)
+    package = {k.removeprefix("datapackage/"): v for k, v in render(dataset).items() if k.startswith("datapackage/")}
+    downloads = download_files(all_tables, rows, package, base_url)
+    coverage_end = json.loads(package["datapackage.json"]).get("coverage_end")
+    sizes = {k: len(v) for k, v in downloads.items()}
+    site = Site(all_tables, rows, latest_release(root), sizes, base_url, coverage_end)
+    files = {f"{FOLDER}/{k}": v for k, v in downloads.items()}
+    files.update(site.files())
+    files[MARKER] = f"minsec {__version__} site; `minsec site` replaces this folder whole\n".encode()
+    return dict(sorted(files.items()))
+
+
+def write_site(out: Path, files: Mapping[str, bytes]) -> None:
+    """Replace the folder ``out`` with ``files``: readers see the old site or the new, never half."""
+    out = out.absolute()
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"{out}: not a folder; name a folder for the site")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SiteError(f"{out}: a folder that is not empty and holds no minsec site; name a new or empty folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        staging.chmod(0o777 & ~umask())
+        for relative, content in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            path.chmod(0o666 & ~umask())
+        for folder in sorted({p.parent for p in staging.rglob("*")} - {staging.parent}):
+            folder.chmod(0o777 & ~umask())
+        if out.exists():
+            backup = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(backup)
+            staging.rename(out)
+            shutil.rmtree(backup)
+        else:
+            staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

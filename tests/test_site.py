@@ -1,0 +1,238 @@
+"""``minsec site OUT/``: a page per record and per table, every link inside the site, nothing
+fetched from elsewhere, and a folder that is replaced whole or not at all."""
+
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from minsec.publish.typed import record_tables
+from minsec.site.render import MARKER
+from minsec.tables import tables
+
+
+class Refs(HTMLParser):
+    """Every URL a page refers to, and whether it loads it (src, stylesheet) or only links to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+        self.repeated_ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            if values["id"] in self.ids:
+                self.repeated_ids.append(str(values["id"]))
+            self.ids.add(str(values["id"]))
+        if values.get("src"):
+            self.loads.append(str(values["src"]))
+        if tag == "link" and values.get("href"):
+            self.loads.append(str(values["href"]))
+        elif values.get("href"):
+            self.links.append(str(values["href"]))
+
+
+def refs(page: Path) -> Refs:
+    parser = Refs()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from minsec import cli
+
+    out = tmp_path_factory.mktemp("site") / "out"
+    assert cli.main(["site", "--root", str(repo_root), str(out)]) == 0
+    return out
+
+
+def test_a_page_per_record_and_per_table(site: Path, repo_root: Path) -> None:
+    for table in tables():
+        assert (site / "tables" / f"{table.name}.html").is_file()
+        page = (site / "tables" / f"{table.name}.html").read_text(encoding="utf-8")
+        for column in table.columns:  # every column of the definition, none written out by hand
+            assert f">{column.name}</th>" in page, (table.name, column.name)
+    for name in record_tables(tables()):
+        ids = [p.stem for p in (repo_root / "records" / name).glob("*.yaml")]
+        assert sorted(p.stem for p in (site / name).glob("*.html")) == sorted(ids)
+
+
+def test_every_link_inside_the_site_resolves_and_nothing_loads_from_elsewhere(site: Path) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        found = refs(page)
+        assert found.repeated_ids == [], page  # ids are unique, so labels and anchors are unambiguous
+        for url in found.loads:
+            assert not urlsplit(url).scheme and not url.startswith("//"), (page, url)
+        for url in found.loads + found.links:
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https"):
+                continue
+            assert not parts.scheme, (page, url)
+            target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+            assert target.is_file(), (page.relative_to(site), url)
+            assert site.resolve() in target.parents, (page, url)
+            if parts.fragment and target.suffix == ".html":
+                assert parts.fragment in refs(target).ids, (page.relative_to(site), url)
+
+
+def test_deal_page_has_parties_terms_commodities_events_and_quotes(site: Path) -> None:
+    page = (site / "deals" / "usa-ukr-minerals-agreement-2025.html").read_text(encoding="utf-8")
+    headings = ("Status history", "Who gives what to whom", "Quotes behind the terms", "Parties", "Commodities")
+    for heading in (*headings, "Events", "Evidence: the quotes"):
+        assert f">{heading}</h2>" in page, heading
+    assert "usgs_critical_2022" in page  # the commodities' critical-list flags
+    assert ">timing</th>" in page  # the terms' timing
+    assert re.search(r"<blockquote><p>[^<]+</p></blockquote>", page)
+    assert 'href="../sources/presstv-us-drc-rare-earths.html"' in page
+
+
+def test_quotes_link_to_the_source_and_its_archive(mini_repo, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    from conftest import DEAL_ID
+
+    assert run_cli("site", "--root", mini_repo.root, tmp_path / "out")[0] == 0
+    page = (tmp_path / "out" / "deals" / f"{DEAL_ID}.html").read_text(encoding="utf-8")
+    assert '<a href="https://example.org/cobalt">original</a>' in page
+    assert '<a href="https://web.archive.org/web/*/https://example.org/cobalt">archived copies</a>' in page
+    assert "Latest release" not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")  # none kept yet
+
+
+def test_actor_and_commodity_pages_list_their_deals_and_events(site: Path) -> None:
+    actor = (site / "actors" / "usa.html").read_text(encoding="utf-8")
+    for heading in ("Deals it is party to", "Events it took part in"):
+        assert f">{heading}</h2>" in actor, heading
+    commodity = (site / "commodities" / "rare-earth-elements.html").read_text(encoding="utf-8")
+    for heading in ("Deals that concern it", "Events of those deals"):
+        assert f">{heading}</h2>" in commodity, heading
+    assert 'href="../events/usa-cod-rare-earths-talks.html"' in commodity  # an event of a deal naming it
+
+
+def test_home_page_counts_timeline_release_and_downloads(site: Path) -> None:
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "Deals by status" in page and "Deals by deal type" in page
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="timeline"' in page
+    assert re.search(r"Latest release: \d+\.\d+\.\d+", page)
+    for name in ("minsec.sqlite", "data/deals.parquet", "data/deals.csv", "croissant.json", "metadata.json"):
+        assert f'href="download/{name}"' in page
+
+
+def test_site_replaces_its_own_folder_and_refuses_any_other(
+    site: Path, repo_root: Path, tmp_path: Path, run_cli
+) -> None:
+    (site / "stale.html").write_text("old", encoding="utf-8")
+    assert run_cli("site", "--root", repo_root, site)[0] == 0
+    assert not (site / "stale.html").exists() and (site / MARKER).is_file()
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me", encoding="utf-8")
+    code, _, err = run_cli("site", "--root", repo_root, other)
+    assert code == 2 and "holds no minsec site" in err and "Traceback" not in err
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    for bad, says in ((other / "notes.txt", "not a folder"), (other / "notes.txt" / "site", "notes.txt: File exists")):
+        code, _, err = run_cli("site", "--root", repo_root, bad)
+        assert code == 2 and says in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_full_disk_leaves_no_half_site(
+    repo_root: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    def no_space(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", no_space)
+    code, _, err = run_cli("site", "--root", repo_root, tmp_path / "out")
+    monkeypatch.undo()
+    assert code == 2 and "the disk is full" in err and len(err.strip().splitlines()) == 1, err
+    assert list(tmp_path.iterdir()) == []  # neither the site nor its staging folder
+
+
+def test_site_without_the_publish_extra_says_what_to_install(
+    repo_root: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    code, _, err = run_cli("site", "--root", repo_root, tmp_path / "out")
+    assert code == 2
+    assert "minsec[publish]" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_changelog_section_becomes_safe_html() -> None:
+    from minsec.site.changes import release_notes
+
+    changelog = (
+        "# Changelog\n\n## [Unreleased]\n\n## [1.1.0] - 2027-01-02\n\n**Why.** Two lines\nof prose.\n"
+        "- `deals.x` added, see [the codebook](CODEBOOK.md)\n  and more; [bad](javascript:alert) <b>\n\n"
+        "### Added\n- Table y added.\n\n## [1.0.0] - 2026-01-01\n\n### Added\n- Old.\n"
+    )
+    release = release_notes(changelog, "1.1.0")
+    assert release.date == "2027-01-02"
+    assert str(release.summary) == (
+        "<p><strong>Why.</strong> Two lines of prose.</p>\n"
+        '<ul><li><code>deals.x</code> added, see <a href="CODEBOOK.md">the codebook</a>'
+        " and more; bad &lt;b&gt;</li></ul>"
+    )
+    assert str(release.details) == "<h3>Added</h3>\n<ul><li>Table y added.</li></ul>"
+    assert "Old" not in str(release.details)
+
+
+def test_a_new_table_and_column_appear_everywhere_without_code_changes(repo_root: Path) -> None:
+    """Pages and downloads are generated from the table definitions: add a column and a table
+    (invented here, never published) and they show up in every format."""
+    import dataclasses
+    import sqlite3
+    import tempfile
+
+    from minsec.publish.croissant import croissant
+    from minsec.publish.downloads import download_files
+    from minsec.publish.typed import all_rows
+    from minsec.site.pages import Site
+    from minsec.tables import Column, Table
+    from minsec.validate import validate
+
+    rows = all_rows(validate(repo_root, []).dataset)
+    deal_id = str(rows["deals"][0]["id"])
+    flavour = Column("flavour", "string", "Invented column for this test.")
+    widgets = Table(
+        "widgets",
+        "Invented table for this test: widgets of a deal.",
+        (
+            Column("deal_id", "string", "The deal.", True, foreign_key="deals"),
+            Column("widget", "string", "A widget.", True),
+        ),
+        ("deal_id", "widget"),
+        lambda _: [],
+    )
+    new_tables = tuple(
+        dataclasses.replace(t, columns=(*t.columns, flavour)) if t.name == "deals" else t for t in tables()
+    ) + (widgets,)
+    rows = {**rows, "widgets": [{"deal_id": deal_id, "widget": "sprocket"}]}
+    rows["deals"] = [{**r, "flavour": "invented"} for r in rows["deals"]]
+
+    pages = Site(new_tables, rows, None, {}).files()
+    assert "sprocket" in pages["tables/widgets.html"].decode()
+    deal_page = pages[f"deals/{deal_id}.html"].decode()
+    assert ">Widgets</h2>" in deal_page and "sprocket" in deal_page and ">flavour</dt>" in deal_page
+
+    package = {f"data/{t.name}.csv": b"" for t in new_tables} | {"datapackage.json": b"{}"}
+    files = download_files(new_tables, rows, package)
+    assert "data/widgets.parquet" in files
+    with tempfile.NamedTemporaryFile(suffix=".sqlite") as handle:
+        handle.write(files["minsec.sqlite"])
+        handle.flush()
+        with sqlite3.connect(handle.name) as db:
+            assert db.execute("SELECT widget FROM widgets").fetchall() == [("sprocket",)]
+            assert db.execute("SELECT flavour FROM deals LIMIT 1").fetchone() == ("invented",)
+    described = croissant(new_tables, {t.name: b"" for t in new_tables})
+    assert "widgets" in [r["name"] for r in described["recordSet"]]
