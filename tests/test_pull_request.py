@@ -1,7 +1,9 @@
 """A whole data pull request, replayed on a scratch repository with no article corpus in CI.
 
-A contributor adds the records of the invented example article (docs/example/), writes the
-fingerprint with the article at hand, builds and commits, without touching the version. The
+A contributor drafts the records of the invented example article (docs/example/) with
+``minsec draft --write``, reviews them (the reviewed files of CONTRIBUTING.md's worked
+example), writes the fingerprint with the article at hand, builds and commits, without
+touching the version. The
 workflow's own steps then run exactly as .github/workflows/validate.yml lists them (but for
 checkout, install and the test suite itself), without the article: they pass, and the job
 summary shows the data change. The same pull request with one word of one quote changed
@@ -28,13 +30,14 @@ WORKFLOW = ROOT / ".github" / "workflows" / "validate.yml"
 IGNORE = shutil.ignore_patterns(
     ".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", "*.egg-info", "dist", "build", ".venv"
 )
-DEAL = "zmb-usa-cobalt-for-patrol-boats-2026"
+SOURCE = "example-gazette-cobalt-offer-2026"
+DEAL = "usa-zmb-cobalt-offer-2026"
 #: Seconds after which a step is taken to hang (a deadlock), not to be slow: fail, do not wait forever.
 HANG = 600
 #: The version the repository is at, and the release that adding records makes (0.x policy: a patch).
 RELEASED = current(ROOT).version
 NEXT = str(Version.parse(RELEASED).bumped(Bump.MINOR))
-EVENT = "records/events/2026-06-03-zmb-cobalt-offer.yaml"
+EVENT = "records/events/2026-06-03-zmb-usa-cobalt-offer.yaml"
 #: The conditions the workflow's steps use, and when each holds in the replay.
 CONDITIONS = {
     "github.event_name == 'pull_request'": lambda event: event["GITHUB_EVENT_NAME"] == "pull_request",
@@ -111,12 +114,18 @@ def scratch(tmp_path: Path) -> Scratch:
 
 
 def test_a_data_pull_request_from_start_to_release(scratch: Scratch, tmp_path: Path) -> None:
-    # The contributor: the records, the fingerprint written with the article at hand, a build.
+    # The contributor: records drafted from the article, reviewed (the guide's reviewed files),
+    # the fingerprint written with the article at hand, a build.
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(ROOT / "docs" / "example" / "example-article.txt", corpus)
     scratch.sh("git checkout -q -b contributor")
-    for path, text in example_records().items():
+    scratch.sh(f"minsec draft {corpus}/example-article.txt --source-id {SOURCE} --write")
+    assert scratch.sh(f"minsec validate --corpus {corpus}", check=False).returncode == 1, "unreviewed drafts"
+    reviewed = example_records()
+    drafted = set(scratch.sh("git status --porcelain --untracked-files=all records").stdout.split()[1::2])
+    assert drafted == set(reviewed), "the review covers exactly the files the drafter wrote"
+    for path, text in reviewed.items():
         (scratch.root / path).write_text(text, encoding="utf-8")
     scratch.sh(f"minsec fingerprint --corpus {corpus}")
     checked = scratch.sh(f"minsec validate --corpus {corpus}").stdout
