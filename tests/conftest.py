@@ -16,6 +16,7 @@ import yaml
 from hypothesis import settings
 
 from minsec import cli
+from minsec.fingerprint import Fingerprint
 
 # Keep hypothesis from writing an example database into the repository.
 settings.register_profile("minsec", database=None, deadline=None)
@@ -62,6 +63,8 @@ def mini_records(text_sha256: str) -> list[tuple[str, dict]]:
                 "outlet_type": "news",
                 "published": "2025-03-09",
                 "url": "https://example.org/cobalt",
+                "archive_url": "https://web.archive.org/web/20250310000000/https://example.org/cobalt",
+                "accessed": "2025-03-10",
                 "language": "en",
                 "text_file": MINI_TEXT_FILE,
                 "text_sha256": text_sha256,
@@ -208,7 +211,7 @@ def line_containing(path: Path, needle: str) -> int:
 
 @dataclass
 class MiniRepo:
-    """A small valid repository (records/, README.md) and its one-file corpus."""
+    """A small valid repository (records/ with the source's fingerprint, README.md) and its one-file corpus."""
 
     root: Path
     corpus: Path
@@ -252,6 +255,11 @@ def corpus_dirs(repo_root: Path) -> list[Path]:
 
 @pytest.fixture
 def mini_repo(tmp_path: Path) -> MiniRepo:
+    return make_mini_repo(tmp_path)
+
+
+def make_mini_repo(tmp_path: Path) -> MiniRepo:
+    """The small repository in ``tmp_path/repo``, its corpus in ``tmp_path/corpus``."""
     root = tmp_path / "repo"
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -266,6 +274,8 @@ def mini_repo(tmp_path: Path) -> MiniRepo:
     for folder, data in mini_records(sha):
         repo.records[data["id"]] = (folder, data)
         write_record(root, folder, data)
+    fingerprint = Fingerprint.of_text(SOURCE_ID, raw).dumps()
+    (root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").write_text(fingerprint, encoding="utf-8")
     return repo
 
 

@@ -95,7 +95,8 @@ def old_and_new(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> tuple[MiniRepo,
     new = generated(copy)
     shutil.rmtree(copy)
     changed = {p.split("/")[0] for p in set(old) | set(new) if old.get(p) != new.get(p)}
-    assert changed == set(GENERATED), "the new build must change every item"
+    # The small repository has no CHANGELOG.md (its [Unreleased] block compares with a release).
+    assert changed == set(GENERATED) - {"CHANGELOG.md"}, "the new build must change every item"
     return mini_repo, old, new
 
 

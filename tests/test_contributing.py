@@ -46,6 +46,9 @@ def test_following_the_guide_gives_a_clean_validate_and_build(tmp_path: Path, ca
     for path, text in example_records().items():
         (tmp_path / path).write_text(text, encoding="utf-8")
     capsys.readouterr()
+
+    assert main(["fingerprint", "--root", str(tmp_path), *corpus_args]) == 0
+    assert "wrote records/sources/example-gazette-cobalt-offer-2026.fingerprint" in capsys.readouterr().out
     assert main(["validate", "--root", str(tmp_path), *corpus_args]) == 0, capsys.readouterr().out
     assert "0 problems found; quotes checked" in capsys.readouterr().out
     assert main(["build", "--root", str(tmp_path), *corpus_args]) == 0

@@ -137,7 +137,10 @@ def test_markdown_report(repo_root: Path, package_copy: PackageCopy, run_cli) ->
     code, out, _ = run_cli("diff", "--format", "markdown", repo_root / "datapackage", package_copy.folder)
     assert code == 1
     assert out.startswith("# minsec diff: ")
-    assert "**Required version bump: major (breaking changes).**" in out
+    assert (
+        "**Required version bump: major (breaking changes); while the major version is 0, a minor bump (0.x policy).**"
+        in out
+    )
     assert "| breaking | `column_removed` | column deals.value_as_reported removed (or renamed) |" in out
     assert f"- changed `{key}`" in out
     assert '"A \\| piped title"' in out

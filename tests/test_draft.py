@@ -189,6 +189,7 @@ def test_write_writes_marked_files_that_validate_refuses_until_reviewed(tmp_path
 
     for path in written:
         path.write_text(without_marker(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["fingerprint", "--root", str(root), *corpus_args(corpus)]) == 0  # what a contributor commits
     assert main(["validate", "--root", str(root), *corpus_args(corpus)]) == 0, capsys.readouterr().out
 
 
@@ -242,6 +243,7 @@ def test_every_benchmark_articles_records_validate_once_reviewed(tmp_path: Path,
     assert len(written) > 10 * len(INVENTED)
     for path in written:
         path.write_text(without_marker(path.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["fingerprint", "--root", str(root), *corpus_args(corpus)]) == 0  # what a contributor commits
     capsys.readouterr()
     code = main(["validate", "--root", str(root), *corpus_args(corpus)])
     out = capsys.readouterr().out

@@ -61,9 +61,9 @@ def test_corpus_file_that_is_a_link(mini_repo: MiniRepo, run_cli, tmp_path: Path
 
 
 def test_corpus_file_over_the_cap(mini_repo: MiniRepo, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    from minsec import validate
+    from minsec import evidence
 
-    monkeypatch.setattr(validate, "MAX_TEXT_BYTES", 100)
+    monkeypatch.setattr(evidence, "MAX_TEXT_BYTES", 100)
     code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
     assert code == 1 and "over the 100-byte cap for a source text" in out
 

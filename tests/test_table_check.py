@@ -65,7 +65,7 @@ CASES = [
         _set("actor_id", "atlantis"),
         "data/deal_parties.csv:2: actor_id: 'atlantis' is not in actors.id",
     ),
-    ("citations", lambda rows: rows[1].pop(), "data/citations.csv:2: has 4 cells; the header has 5"),
+    ("deal_parties", lambda rows: rows[1].pop(), "data/deal_parties.csv:2: has 2 cells; the header has 3"),
     ("sources", lambda rows: rows[0].reverse(), "data/sources.csv:1: header"),
 ]
 

@@ -23,14 +23,27 @@ def test_clean_set_exits_0(mini_repo, run_cli) -> None:
     code, out, err = run_cli("validate", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
     assert code == 0, out + err
     assert out.strip().splitlines() == [
-        f"{len(mini_repo.records)} files checked, 0 problems found; quotes checked against the corpus"
+        f"{len(mini_repo.records)} files checked, 0 problems found; quotes checked against the text of 1 (mini-article)"
     ]
 
 
-def test_without_corpus_says_quotes_not_checked(mini_repo, run_cli) -> None:
+def test_without_corpus_quotes_are_checked_against_the_fingerprints(mini_repo, run_cli) -> None:
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 0
-    assert "quotes NOT checked" in out
+    assert out.endswith("0 problems found; quotes checked against the fingerprint of 1 (mini-article)\n")
+
+
+def test_without_corpus_or_fingerprint_quotes_are_not_checked_and_that_is_a_problem(mini_repo, run_cli) -> None:
+    (mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").unlink()
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    assert (
+        f"records/sources/{SOURCE_ID}.yaml:{line_containing(mini_repo.path('sources', SOURCE_ID), 'text_file')}: "
+        "text_file: there is no corpus and "
+        f"records/sources/{SOURCE_ID}.fingerprint is missing, so quotes citing it cannot be verified; "
+        "run `minsec fingerprint --corpus DIR`" in out
+    )
+    assert out.endswith(f"found; quotes of 1 ({SOURCE_ID}) NOT checked (see the problems above)\n")
 
 
 def test_corpus_from_environment(mini_repo, run_cli, monkeypatch) -> None:
@@ -173,7 +186,8 @@ def test_changed_quote_reported_with_corpus(mini_repo, run_cli) -> None:
         ),
     )
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
-    assert code == 0, "without the corpus quotes cannot be checked"
+    assert code == 1, "without the corpus the fingerprint catches it"
+    assert "(checked against its fingerprint): the text has no 'Congo holds 80' (tokens 5-7 of the quote" in out
     code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
     assert code == 1
     lines = problem_lines(out)
@@ -214,8 +228,15 @@ def test_text_file_missing_from_corpus(mini_repo, run_cli, tmp_path) -> None:
     empty = tmp_path / "empty-corpus"
     empty.mkdir()
     code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", empty)
+    assert code == 0, "the fingerprint stands in for the missing text"
+    assert "quotes checked against the fingerprint of 1 (mini-article)" in out
+    (mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").unlink()
+    code, out, _ = run_cli("validate", "--root", mini_repo.root, "--corpus", empty)
     assert code == 1
-    assert f"records/sources/{SOURCE_ID}.yaml" in out and "text_file" in out
+    line = line_containing(mini_repo.path("sources", SOURCE_ID), "text_file")
+    assert (
+        f"records/sources/{SOURCE_ID}.yaml:{line}: text_file: text_file 'mini-article.txt' is not in the corpus" in out
+    )
 
 
 def _break_several(mini_repo) -> None:
@@ -255,7 +276,7 @@ def test_json_format_lists_the_same_problems(mini_repo, run_cli) -> None:
     assert code == 1
     report = json.loads(out)
     assert report["ok"] is False
-    assert report["quotes_checked"] is False
+    assert report["quotes_checked"] is True and report["evidence"] == {SOURCE_ID: "fingerprint"}
     rendered = [
         f"{p['path']}:{p['line']}: {p['field']}: {p['message']}"
         if p["field"]

@@ -1,4 +1,4 @@
-"""The ``minsec`` command: validate, build, site, info, diff, changelog, release, export.
+"""The ``minsec`` command: validate, fingerprint, build, site, info, diff, changelog, release, export.
 Messages for people, never tracebacks.
 
 Exit codes: 0 clean, 1 problems in the data (or stale files for ``build --check``, changes
@@ -67,7 +67,8 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
                 {
                     "ok": report.ok,
                     "files_checked": report.files_checked,
-                    "quotes_checked": report.corpus_checked,
+                    "quotes_checked": bool(report.evidence) and "unchecked" not in report.evidence.values(),
+                    "evidence": report.evidence,
                     "problems": [p.as_dict() for p in report.problems],
                     "notes": report.notes,
                 },
@@ -77,15 +78,31 @@ def _print_report(report, fmt: str) -> None:  # type: ignore[no-untyped-def]
         return
     for problem in report.problems:
         print(problem)
-    quotes = (
-        "quotes checked against the corpus"
-        if report.corpus_checked
-        else ("quotes NOT checked (pass --corpus DIR with the source texts)")
-    )
+    quotes = _evidence_summary(report.evidence)
     count = len(report.problems)
     files = report.files_checked
     scope = "".join(f"; {note}" for note in report.notes)
     print(f"{files} file{'s' * (files != 1)} checked, {count} problem{'s' * (count != 1)} found; {quotes}{scope}")
+
+
+def _evidence_summary(how: dict[str, str]) -> str:
+    """Which sources' quotes were checked how, for the summary line."""
+    groups: dict[str, list[str]] = {}
+    for source_id, way in sorted(how.items()):
+        groups.setdefault(way, []).append(source_id)
+
+    def named(ids: list[str]) -> str:
+        return f"{len(ids)} ({', '.join(ids)})" if len(ids) <= 5 else str(len(ids))
+
+    parts = []
+    if groups.get("text"):
+        parts.append(f"against the text of {named(groups['text'])}")
+    if groups.get("fingerprint"):
+        parts.append(f"against the fingerprint of {named(groups['fingerprint'])}")
+    checked = ["quotes checked " + " and ".join(parts)] if parts else []
+    if groups.get("unchecked"):
+        checked.append(f"quotes of {named(groups['unchecked'])} NOT checked (see the problems above)")
+    return "; ".join(checked) or "quotes not checked: no source record was read"
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -103,6 +120,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     report = validate(root, _corpus(args.corpus), files=files)
     _print_report(report, args.format)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    from minsec.evidence import write_fingerprints
+    from minsec.record_files import read_records
+
+    root = _root(args.root)
+    corpus = _corpus(args.corpus)
+    if not corpus:
+        raise UsageError("fingerprint needs --corpus DIR: the folder holding the source texts")
+    loaded, _ = read_records(root)
+    written = write_fingerprints(root, loaded, corpus)
+    print("\n".join(written.lines) or "no source records")
+    return EXIT_PROBLEMS if written.failed else EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -126,7 +157,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             print("\n".join(one_line(line) for line in staleness.lines()))
             print("generated files are stale: run `minsec build` and commit the result", file=sys.stderr)
             return EXIT_PROBLEMS
-        print(f"datapackage/, schemas/, CODEBOOK.md and README.md's contents are up to date ({len(files)} files)")
+        print(
+            "datapackage/, schemas/, CODEBOOK.md, README.md's contents and CHANGELOG.md's [Unreleased] "
+            f"are up to date ({len(files)} files)"
+        )
         return EXIT_OK
     changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
     print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
@@ -245,12 +279,19 @@ def cmd_changelog(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from minsec.problems import one_line
-    from minsec.release import ReleaseError, check, snapshot
+    from minsec.release import ReleaseError, check, prepare, snapshot
 
-    root = _settled(args.root)
+    # prepare runs `minsec build` in subprocesses, which take the build lock themselves.
+    root = _root(args.root) if args.action == "prepare" else _settled(args.root)
     try:
         if args.action == "snapshot":
             print(one_line(snapshot(root, force=args.force)))
+            return EXIT_OK
+        if args.action == "prepare":
+            import datetime
+
+            date = args.date or datetime.datetime.now(datetime.UTC).date().isoformat()
+            print("\n".join(prepare(root, date, args.version)))
             return EXIT_OK
         report = check(root)
     except ReleaseError as error:
@@ -312,6 +353,14 @@ def parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=["text", "json"], default="text", help="output format")
     validate.add_argument("files", nargs="*", help="only report problems in these record files")
     validate.set_defaults(run=cmd_validate)
+
+    fingerprint = commands.add_parser(
+        "fingerprint",
+        help="write records/sources/ID.fingerprint for every source whose text is in the corpus",
+        description="The fingerprint lets anyone check quotes without the text; commit it, never the text.",
+    )
+    common(fingerprint)
+    fingerprint.set_defaults(run=cmd_fingerprint)
 
     build = commands.add_parser(
         "build", help="validate, then write datapackage/, schemas/, CODEBOOK.md and README's contents table"
@@ -378,6 +427,14 @@ def parser() -> argparse.ArgumentParser:
     snapshot.add_argument(
         "--force", action="store_true", help="replace a different snapshot of this version (only if never published)"
     )
+    prepare = actions.add_parser(
+        "prepare",
+        help="make the next release: the bump the changes require, _version.py, CHANGELOG.md, CITATION.cff, "
+        "README.md, a build and releases/VERSION/, then the release check",
+    )
+    root_option(prepare, "the repository")
+    prepare.add_argument("--version", help="a higher version than the changes require (e.g. 1.0.0)")
+    prepare.add_argument("--date", help="release date, YYYY-MM-DD (default: today, UTC)")
     check = actions.add_parser(
         "check", help="fail if the version is lower than the changes since the last release require, or unlogged"
     )

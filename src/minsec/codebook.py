@@ -1,6 +1,8 @@
 """CODEBOOK.md, generated from the tables and vocabularies so it never drifts from them."""
 
 from minsec._version import __version__
+from minsec.evidence import MIN_QUOTE_CHARS, MIN_QUOTE_WORDS
+from minsec.fingerprint import NGRAM
 from minsec.tables import Column, Table
 from minsec.vocabularies import Vocabulary
 
@@ -11,6 +13,14 @@ version {version}; do not edit by hand. Every table is a CSV file under `datapac
 described by `datapackage/datapackage.json`. Empty cells are missing values. Dates are ISO
 8601 (`YYYY-MM-DD`): the first day of the period the source gives, with its precision in
 the companion `*_precision` column. Lists inside a cell are separated by `; `.
+
+## Quotes
+
+Every `quote` is verbatim from its source's text (white space aside), starts and ends with
+whole words of it, and is at least {min_words} words and {min_chars} characters long. It is checked
+against the text where a maintainer has it, and everywhere else against the source's
+evidence fingerprint, `records/sources/<source id>.fingerprint`: keyed hashes of every run
+of {ngram} tokens of the text, from which the text cannot be read back (docs/fingerprints.md).
 
 ## Dates, bounds and windows
 
@@ -81,7 +91,15 @@ def _vocabulary_section(vocabulary: type[Vocabulary], used_in: list[str]) -> lis
 
 def codebook(tables: tuple[Table, ...], plover: dict[str, str]) -> str:
     """The whole codebook; ``plover`` maps event types to their PLOVER type."""
-    lines = [HEADER.format(version=__version__, status_rules=status_rules())]
+    lines = [
+        HEADER.format(
+            version=__version__,
+            status_rules=status_rules(),
+            min_words=MIN_QUOTE_WORDS,
+            min_chars=MIN_QUOTE_CHARS,
+            ngram=NGRAM,
+        )
+    ]
     for table in tables:
         lines += _table_section(table)
     lines += ["## Allowed values", ""]

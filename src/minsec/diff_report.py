@@ -4,7 +4,7 @@ import json
 
 from minsec.diff import Diff, RowChange, SchemaChange, TableDiff, key_text
 from minsec.problems import one_line, safe_json
-from minsec.versioning import Bump
+from minsec.versioning import Bump, Version, is_version, release_bump
 
 FORMATS = ("text", "markdown", "json")
 
@@ -13,7 +13,12 @@ def _bump_sentence(diff: Diff) -> str:
     if not diff.changed:
         return "no changes: no version bump needed"
     why = {Bump.MAJOR: "breaking changes", Bump.MINOR: "additions", Bump.PATCH: "corrections"}[diff.required]
-    return f"required version bump: {diff.required.label} ({why})"
+    sentence = f"required version bump: {diff.required.label} ({why})"
+    old = diff.old.version or ""
+    if is_version(old) and release_bump(diff.required, Version.parse(old)) is not diff.required:
+        release = release_bump(diff.required, Version.parse(old))
+        sentence += f"; while the major version is 0, a {release.label} bump (0.x policy)"
+    return sentence
 
 
 def _value(text: str) -> str:

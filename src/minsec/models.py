@@ -5,6 +5,8 @@ Schemas in ``datapackage.json``, the CSV columns and CODEBOOK.md are all generat
 them, so a description or constraint written here is written once.
 """
 
+import datetime as dt
+import re
 import unicodedata
 from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -142,6 +144,25 @@ Quote = Annotated[Text, Field(max_length=QUOTE_MAX_LENGTH)]
 Amount = Annotated[StrictFloat, Field(ge=1, lt=1e18, allow_inf_nan=False)]
 #: A claimed quantity: at least 0.001 of its unit (smaller is a typo, or wants another unit).
 Quantity = Annotated[StrictFloat, Field(ge=0.001, lt=1e18, allow_inf_nan=False)]
+
+
+def _check_day(value: str) -> str:
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a day that exists; write YYYY-MM-DD (e.g. 2025-03-09)") from None
+    return value
+
+
+#: A whole day (``2025-03-09``), for what a contributor records, not what a source says.
+Day = Annotated[
+    StrictStr,
+    BeforeValidator(lambda v: v.isoformat() if isinstance(v, dt.date) else v),
+    AfterValidator(_check_day),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
 
 
 PartialDate = Annotated[
@@ -352,6 +373,11 @@ class Source(Record):
     published_latest_precision: DatePrecision | None = _precision("published_latest")
     published_basis: Text | None = _basis("published")
     url: HttpUrl | None = Field(default=None, description="Where it is published (http or https only).")
+    archive_url: HttpUrl | None = Field(
+        default=None,
+        description="A web archive snapshot of the page (e.g. https://web.archive.org/web/...), for checking by eye.",
+    )
+    accessed: Day | None = Field(default=None, description="The day the page was read (YYYY-MM-DD).")
     reports_from: list[Relay] = Field(
         default_factory=list,
         description=(

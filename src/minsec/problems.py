@@ -1,6 +1,7 @@
 """A problem found in the data, worded for the contributor who has to fix it."""
 
 import json
+import re
 import unicodedata
 from dataclasses import asdict, dataclass
 
@@ -69,3 +70,24 @@ class Problem:
 def with_article(noun: str) -> str:
     """``an event``, ``a deal``: for messages that name a record kind."""
     return f"an {noun}" if noun[:1] in ("a", "e", "i", "o", "u") else f"a {noun}"
+
+
+#: A line that holds a field (or list item) whose plain value itself holds ": ".
+_COLON_IN_VALUE = re.compile(r"^\s*(?:- )?[^\s:'\"#][^:#]*: +[^'\"\s].*?: ")
+
+
+def explain_yaml(message: str, raw: bytes = b"", line: int = 0) -> str:
+    """``message`` from the YAML parser, with what to do when it is a common mistake; ``raw``
+    and ``line`` are the file and the line the parser stopped at."""
+    if "mapping values are not allowed here" not in message:
+        return message
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    if _COLON_IN_VALUE.match(text):
+        return (
+            f"{message}: the value holds a colon followed by a space, which YAML reads as another field; "
+            'put the whole value in double quotes (title: "Waving the card: how ...")'
+        )
+    return (
+        f"{message}: check that this line is indented like the lines of its block (a record's fields start in column 1)"
+    )

@@ -26,7 +26,7 @@ from minsec.models import (
     Record,
 )
 from minsec.paths import PathError, within
-from minsec.problems import Problem, with_article
+from minsec.problems import Problem, explain_yaml, with_article
 from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
 if TYPE_CHECKING:
@@ -239,10 +239,12 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if file.suffix != RECORD_SUFFIX:
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
+    raw = b""
     try:
-        document = load_document(read_capped(file))
+        raw = read_capped(file)
+        document = load_document(raw)
     except YamlError as error:
-        return [Problem(path, error.line, "", error.message)]
+        return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
     except OSError as error:
         return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
     result = parse_record(model, document, path)
@@ -262,8 +264,12 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     return LoadedRecord(path, result, Document({}, document.lines))
 
 
+#: Evidence fingerprints live beside their source records and are not records.
+FINGERPRINT_SUFFIX = ".fingerprint"
+
+
 def record_files(root: Path) -> list[Path]:
-    """Every file or link under ``root/records`` (hidden files aside), sorted."""
+    """Every file or link under ``root/records`` (hidden files and fingerprints aside), sorted."""
     found: list[Path] = []
     folders = [within(root, "records")]
     while folders:
@@ -278,7 +284,9 @@ def record_files(root: Path) -> list[Path]:
             path = folder / entry.name
             if entry.is_dir(follow_symlinks=False):
                 folders.append(path)
-            elif entry.is_file() or entry.is_symlink():
+            elif (entry.is_file() or entry.is_symlink()) and not (
+                entry.name.endswith(FINGERPRINT_SUFFIX) and folder.name == "sources"
+            ):
                 found.append(path)
     return sorted(found)
 

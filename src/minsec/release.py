@@ -1,20 +1,39 @@
 """Releases: keep each published version in ``releases/<version>/`` and check that the
 version number says how much the data changed since the last one.
 
-``snapshot`` writes the current ``datapackage/`` as a release; ``check`` compares the current
-build with the latest release and fails if the version in ``src/minsec/_version.py`` is
-lower than the bump the diff requires, or CHANGELOG.md has no section for it.
+``prepare`` makes a release in one step (version, CHANGELOG, CITATION.cff, README, build,
+snapshot); ``snapshot`` writes the current ``datapackage/`` as a release; ``check`` compares
+the current build with the latest release and fails if the version in
+``src/minsec/_version.py`` is lower than the bump the diff requires (under the 0.x policy of
+``versioning``), or CHANGELOG.md has no section for it. Between releases,
+CHANGELOG.md's ``[Unreleased]`` section shows the data changes (``unreleased``, written by
+the build), so a pull request never touches the version.
 """
 
 import ast
 import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from minsec import release_files
-from minsec.changelog import first_section, section
+from minsec.changelog import (
+    UNRELEASED,
+    first_section,
+    merge_notes,
+    section,
+    split_unreleased,
+    unreleased_block,
+    with_unreleased,
+)
 from minsec.diff import diff
 from minsec.export import package_tree, release_artifacts, unzip_tree, write_artifacts
+from minsec.files import replace_file
 from minsec.package_files import DESCRIPTOR, MAX_PACKAGE_BYTES, PackageFiles, from_folder, from_release
 from minsec.paths import read_regular, within
 from minsec.versioning import Bump, Version, bump_between
@@ -215,11 +234,130 @@ def check(root: Path) -> CheckReport:
 
 
 def changelog(root: Path) -> str:
-    """The CHANGELOG section of the current version: the diff from the latest lower release."""
+    """The CHANGELOG section of the current version (the diff from the release before it), or
+    ``[Unreleased]`` as the build writes it when the data changed since the current version's release."""
     now = current(root)
     version = _parse(now.version, VERSION_FILE)
     package = current_package(root)
+    releases = released(root)
+    if now.version in releases and diff(from_release(releases[now.version]), package).changed:
+        return f"{UNRELEASED}\n\n{unreleased(root, package)}\n"
     earlier = [v for v in released(root) if Version.parse(v) < version]
     if not earlier:
         return first_section(now.version, now.release_date, package)
     return section(now.version, now.release_date, diff(from_release(released(root)[earlier[-1]]), package))
+
+
+# --- between releases: CHANGELOG's [Unreleased] ---------------------------------------------
+
+
+def package_of(files: Mapping[str, bytes]) -> PackageFiles:
+    """The Data Package among a build's rendered files (path -> bytes)."""
+    descriptor = json.loads(files[f"datapackage/{DESCRIPTOR}"])
+    tables = {r["name"]: files[f"datapackage/{r['path']}"] for r in descriptor["resources"]}
+    return PackageFiles("datapackage/", descriptor, tables)
+
+
+def unreleased(root: Path, package: PackageFiles) -> str:
+    """The generated part of CHANGELOG.md's ``[Unreleased]``: ``package`` against the latest release."""
+    releases = released(root)
+    if not releases:
+        return "No release yet: the first release will hold every table (`minsec release prepare`)."
+    latest = list(releases)[-1]
+    changes = diff(from_release(releases[latest]), package)
+    return unreleased_block(changes, str(Version.parse(latest).bumped(changes.required)))
+
+
+def changelog_file(root: Path, files: Mapping[str, bytes]) -> bytes | None:
+    """CHANGELOG.md with its ``[Unreleased]`` block for the build ``files``; None if it has no block."""
+    path = within(root, "CHANGELOG.md")
+    if not path.is_file():
+        return None
+    text = with_unreleased(path.read_text(encoding="utf-8"), unreleased(root, package_of(files)))
+    return text.encode("utf-8") if text is not None else None
+
+
+# --- making a release -------------------------------------------------------------------------
+
+
+def _replace_line(path: Path, pattern: str, line: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    new, count = re.subn(pattern, line, text, count=1, flags=re.M)
+    if count != 1:
+        raise ReleaseError(f"{path.name}: no line matching {pattern!r} to set; restore it")
+    replace_file(path, new.encode("utf-8"))
+
+
+def set_version(root: Path, version: Version, date: str) -> list[str]:
+    """Write ``version`` and ``date`` everywhere they are written down; returns the files."""
+    _replace_line(root / VERSION_FILE, r'^__version__ = ".*"$', f'__version__ = "{version}"')
+    _replace_line(root / VERSION_FILE, r'^RELEASE_DATE = ".*"$', f'RELEASE_DATE = "{date}"')
+    written = [VERSION_FILE]
+    if (root / "CITATION.cff").is_file():
+        _replace_line(root / "CITATION.cff", r"^version: .*$", f"version: {version}")
+        _replace_line(root / "CITATION.cff", r"^date-released: .*$", f"date-released: {date}")
+        written.append("CITATION.cff")
+    readme = root / "README.md"
+    if readme.is_file() and re.search(r"^- Version \d+\.\d+\.\d+,", readme.read_text(encoding="utf-8"), re.M):
+        _replace_line(readme, r"^- Version \d+\.\d+\.\d+,", f"- Version {version},")
+        written.append("README.md")
+    return written
+
+
+def plan(root: Path, date: str, version: str | None = None) -> tuple[Version, str]:
+    """The next release's version and its CHANGELOG section, from ``datapackage/`` and the latest release."""
+    package = current_package(root)
+    releases = released(root)
+    if not releases:
+        new = _parse(version or current(root).version, "--version")
+        return new, first_section(str(new), date, package)
+    latest = list(releases)[-1]
+    changes = diff(from_release(releases[latest]), package)
+    if not changes.changed and not _other_files_changed(root, releases[latest]):
+        raise ReleaseError(f"datapackage/ equals release {latest}: there is nothing to release")
+    minimum = Version.parse(latest).bumped(max(changes.required, Bump.PATCH))
+    new = _parse(version, "--version") if version else minimum
+    if new < minimum:
+        raise ReleaseError(f"--version {new} is below {minimum}, which the changes since {latest} require")
+    return new, section(str(new), date, changes)
+
+
+def build(root: Path) -> str:
+    """``minsec build`` of ``root`` with ``root``'s own code (its version is the one to build)."""
+    env = dict(os.environ)
+    if (root / "src" / "minsec").is_dir():
+        env["PYTHONPATH"] = os.pathsep.join([str(root / "src"), *filter(None, [env.get("PYTHONPATH")])])
+    done = subprocess.run(
+        [sys.executable, "-m", "minsec.cli", "build", "--root", str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise ReleaseError(f"minsec build failed:\n{done.stdout}{done.stderr}".rstrip())
+    return done.stdout
+
+
+def prepare(root: Path, date: str, version: str | None = None) -> list[str]:
+    """Make the next release: build, bump, CHANGELOG section, build again, snapshot, check."""
+    lines = [line for line in build(root).splitlines() if line.startswith("built ")]
+    new, generated = plan(root, date, version)
+    lines.append(f"version {current(root).version} -> {new} ({date})")
+    lines.append("set the version in " + ", ".join(set_version(root, new, date)))
+    path = root / "CHANGELOG.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else f"# Changelog\n\n{UNRELEASED}\n"
+    if UNRELEASED not in text:
+        raise ReleaseError(f"CHANGELOG.md has no `{UNRELEASED}` section; add one above the releases")
+    head, notes, rest = split_unreleased(text)
+    replace_file(path, f"{head}\n\n{merge_notes(generated, notes)}\n{rest}".encode())
+    lines.append(f"CHANGELOG.md: section [{new}] - {date}, with the [Unreleased] notes merged in")
+    build(root)
+    lines.append(snapshot(root))
+    build(root)
+    report = check(root)
+    lines += report.notes + [f"problem: {p}" for p in report.problems]
+    if not report.ok:
+        raise ReleaseError("\n".join([*lines, "release check failed"]))
+    lines.append(f"release {new} prepared: review and commit it, then tag it v{new}")
+    return lines

@@ -29,6 +29,7 @@ from minsec.models import (
     Source,
 )
 from minsec.record_files import Dataset
+from minsec.textfragment import fragment_link
 from minsec.vocabularies import DatePrecision, DealStatus, DerivedDealStatus, PloverType, RecordKind, Vocabulary
 
 LIST_SEPARATOR = "; "
@@ -120,6 +121,8 @@ def model_columns(model: type[BaseModel], *, skip: tuple[str, ...] = ()) -> list
             columns.append(Column(type="number", **common))
         elif prop.get("type") == "boolean":
             columns.append(Column(type="boolean", **common))
+        elif prop.get("format") == "date":
+            columns.append(Column(type="date", **common))
         else:
             columns.append(Column(type="string", pattern=prop.get("pattern"), **common))
     return columns
@@ -343,6 +346,7 @@ def _broader_rows(dataset: Dataset) -> list[Row]:
 
 
 def _citation_rows(dataset: Dataset) -> list[Row]:
+    urls = {source.id: source.url for source in dataset.of(Source)}  # type: ignore[attr-defined]
     rows: list[Row] = []
     for model in (Actor, Commodity, Deal, Event, Claim):
         for record in dataset.sorted_of(model):
@@ -354,6 +358,7 @@ def _citation_rows(dataset: Dataset) -> list[Row]:
                         "quote_no": number,
                         "source_id": citation.source_id,
                         "quote": citation.quote,
+                        "link": fragment_link(url, citation.quote) if (url := urls.get(citation.source_id)) else None,
                     }
                 )
     return sorted(rows, key=lambda r: (str(r["record_kind"]), str(r["record_id"]), int(r["quote_no"])))  # type: ignore[arg-type]
@@ -367,6 +372,13 @@ def tables() -> tuple[Table, ...]:
         Column("record_id", "string", "Id of the record the quote supports (in the table of its kind).", True),
         Column("quote_no", "integer", "Position of the citation in the record's citations list, from 1.", True),
         *model_columns(Citation),
+        Column(
+            "link",
+            "string",
+            "The source's url with a text fragment (#:~:text=) that opens the page with the quote highlighted, "
+            "where the source has a url.",
+            False,
+        ),
     )
     return (
         _record_table(Source, "Publications cited as evidence, with the hash of the text quotes were checked against."),

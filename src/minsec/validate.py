@@ -6,7 +6,6 @@ to problems, so that a reader can see every rule at a glance and add one in one 
 
 import datetime as dt
 import difflib
-import hashlib
 import os
 import re
 from collections import defaultdict
@@ -18,10 +17,11 @@ from pydantic import BaseModel
 
 from minsec.dates import parse_partial_date
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
-from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
-from minsec.paths import PathError, read_regular, within
+from minsec.evidence import check_evidence
+from minsec.models import MODELS, Actor, Deal, Event, Record
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, read_records, record_files
+from minsec.unloaded import unloaded_problems
 from minsec.vocabularies import ActorKind, DerivedDealStatus
 from minsec.yaml_loader import YamlError, read_capped
 
@@ -37,6 +37,8 @@ class Report:
     files_checked: int
     corpus_checked: bool = False
     notes: list[str] = field(default_factory=list)
+    #: How each source's quotes were checked: "text", "fingerprint" or "unchecked".
+    evidence: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -68,18 +70,6 @@ def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPat
                     yield path + (key, index), str(table), element
                 elif isinstance(element, BaseModel):
                     yield from references(element, path + (key, index))
-
-
-def citations_of(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, Citation]]:
-    """Every citation in a record with its field path, nested ones (a deal term's) included."""
-    for name in type(item).model_fields:
-        value = getattr(item, name)
-        if isinstance(value, list):
-            for index, element in enumerate(value):
-                if isinstance(element, Citation):
-                    yield (*path, name, index), element
-                elif isinstance(element, BaseModel):
-                    yield from citations_of(element, (*path, name, index))
 
 
 def _field_name(path: FieldPath) -> str:
@@ -392,69 +382,6 @@ SET_RULES: tuple[Callable[[Sequence[LoadedRecord], frozenset[str]], Iterator[Pro
 )
 
 
-def normalise_space(text: str) -> str:
-    return " ".join(text.split())
-
-
-#: A source text is an article, not a book: a bigger file is a mistake (or an attack on memory).
-MAX_TEXT_BYTES = 8 * 1024 * 1024
-
-
-def find_text(corpus: Sequence[Path], name: str) -> Path | None:
-    """The corpus file ``name`` (first folder that has it), checked against links by ``within``."""
-    for folder in corpus:
-        candidate = within(folder, name)
-        if os.path.lexists(candidate):
-            return candidate
-    return None
-
-
-def check_evidence(records: Sequence[LoadedRecord], corpus: Sequence[Path]) -> Iterator[Problem]:
-    """Each source's text matches its hash, and every quote occurs in its source's text."""
-    texts: dict[str, str] = {}
-    for loaded in records:
-        source = loaded.record
-        if not isinstance(source, Source):
-            continue
-        try:
-            path = find_text(corpus, source.text_file) if source.text_file else None
-            raw = read_regular(path.parent, path.name, MAX_TEXT_BYTES, "source text") if path else b""
-        except (PathError, OSError) as error:
-            reason = str(error) if isinstance(error, PathError) else f"{error.filename}: {error.strerror}"
-            yield Problem(loaded.path, loaded.line_of("text_file"), "text_file", f"cannot use the text: {reason}")
-            continue
-        if path is None:
-            what = f"text_file {source.text_file!r} is not in the corpus" if source.text_file else "no text_file"
-            yield Problem(
-                loaded.path,
-                loaded.line_of("text_file"),
-                "text_file",
-                f"{what}, so quotes citing it cannot be verified; add the text to the corpus",
-            )
-            continue
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != source.text_sha256:
-            yield Problem(
-                loaded.path,
-                loaded.line_of("text_sha256"),
-                "text_sha256",
-                f"does not match {path} (sha256 {digest}); the text changed or the hash is wrong",
-            )
-            continue
-        texts[source.id] = normalise_space(raw.decode("utf-8", errors="replace"))
-    for loaded in records:
-        for path, citation in citations_of(loaded.record):
-            text = texts.get(citation.source_id)
-            if text is not None and normalise_space(citation.quote) not in text:
-                yield Problem(
-                    loaded.path,
-                    loaded.line_of(*path, "quote"),
-                    _field_name((*path, "quote")),
-                    f"not found in the text of {citation.source_id!r}; copy the quote verbatim "
-                    "(same apostrophes and dashes; only white space may differ)",
-                )
-
-
 def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
     """A file ``minsec draft --write`` wrote is a proposal until a person reviews it and deletes the marker."""
     from minsec.draft.marker import marker_line, pending_checks
@@ -481,28 +408,37 @@ def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
 
 
 def _run_set_rules(
-    loaded: list[LoadedRecord], problems: list[Problem], corpus: Sequence[Path], unread: Iterable[str] = ()
-) -> list[Problem]:
+    root: Path,
+    loaded: list[LoadedRecord],
+    problems: list[Problem],
+    corpus: Sequence[Path],
+    unread: Iterable[str] = (),
+) -> tuple[list[Problem], dict[str, str]]:
+    """The set-level rules, the evidence (quotes against texts or fingerprints) and what can still be
+    checked in files that failed their own checks; returns the problems and how each source was checked."""
+    unreadable = list(problems)
     unloaded = frozenset(p.path for p in problems)
     found = list(problems)
     for rule in SET_RULES:
         # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
         found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
-    if corpus:
-        found.extend(check_evidence(loaded, corpus))
-    return found
+    evidence = check_evidence(root, loaded, corpus)
+    found.extend(evidence.problems)
+    found.extend(unloaded_problems(root, unreadable, loaded, evidence))
+    return found, evidence.how
 
 
 def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | None = None) -> Report:
-    """Check every record under ``root/records`` and the set they form; with ``files``, only
-    those files and the set-level problems that involve them (see :func:`validate_files`)."""
+    """Check every record under ``root/records``, the set they form and the quotes; with ``files``,
+    only those files and the set-level problems that involve them (see :func:`validate_files`)."""
     if files is not None:
         return validate_files(root, files, corpus)
     loaded, problems = read_records(root)
     markers = list(check_draft_markers(root, [r.path for r in loaded] + [p.path for p in problems]))
-    problems = _run_set_rules(loaded, problems, corpus) + markers
+    found, how = _run_set_rules(root, loaded, problems, corpus)
+    problems = found + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
-    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=how)
 
 
 def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
@@ -553,9 +489,14 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
     others: list[Path] = []
     unread: set[str] = set()
     records_folder = len(root.as_posix()) + 1
+    # A named file that failed its own checks has references the search cannot know: read everything.
+    read_all = any(p.path in named_paths for p in problems)
     for file in record_files(root):
         path = file.as_posix()[records_folder:]
         if path in named_paths:
+            continue
+        if read_all:
+            others.append(file)
             continue
         if file.stem in stems or (file.parent.name, file.stem) in targets:
             others.append(file)
@@ -574,7 +515,7 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
     more, more_problems = read_records(root, others)
     in_file_order = sorted(loaded + more, key=lambda r: Path(r.path).parts)  # as the whole check reads them
     # A file not read is there, like a file that failed its own checks: a reference to it is not dangling.
-    found = _run_set_rules(in_file_order, problems + more_problems, corpus, unread)
+    found, how = _run_set_rules(root, in_file_order, problems + more_problems, corpus, unread)
     found += markers
     own = set(more_problems)
     mentions = re.compile(_word(stems).pattern.decode("utf-8"))
@@ -583,4 +524,4 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
         f"only the named files, and the problems of other records that involve them, were checked "
         f"({len(more)} other records read); run without files to check the whole dataset"
     )
-    return Report(sorted(kept), loaded, len(named), corpus_checked=bool(corpus), notes=[note])
+    return Report(sorted(kept), loaded, len(named), corpus_checked=bool(corpus), notes=[note], evidence=how)

@@ -78,3 +78,11 @@ def bump_between(old: Version, new: Version) -> Bump:
     if new.minor != old.minor:
         return Bump.MINOR
     return Bump.PATCH if new.patch != old.patch else Bump.NONE
+
+
+def release_bump(required: Bump, released: Version) -> Bump:
+    """Which number the next release after ``released`` grows for changes that require
+    ``required``, under the 0.x policy above (for messages; ``Version.bumped`` applies it)."""
+    if released.major == 0 and required is not Bump.NONE:
+        return Bump.MINOR if required is Bump.MAJOR else Bump.PATCH
+    return required

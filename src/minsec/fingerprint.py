@@ -1,0 +1,150 @@
+"""Evidence fingerprints: check that a quote occurs in a source's text without the text.
+
+A fingerprint is the set of keyed, truncated hashes of every overlapping run of
+``NGRAM`` tokens of the source's normalised text (white space collapsed; a token is a run
+of word characters or one punctuation mark). The key is the text's SHA-256, so each text
+has its own hashes. A quote passes when every run of ``NGRAM`` consecutive tokens of the
+quote hashes to a value in the set. The file holds no text, only ``HASH_BITS``-bit numbers
+sorted by value (the order of the text is not kept); docs/fingerprints.md explains what the
+check proves, how often it can be fooled and why the file does not republish the article.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+#: Name and version of the scheme; a change to anything below is a new scheme.
+SCHEME = "minsec-fingerprint-1"
+#: Tokens per hashed run: the shortest quote the fingerprint can check.
+NGRAM = 3
+#: Bits kept of each hash: few enough that a hash does not pin down its words.
+HASH_BITS = 24
+#: A fingerprint is stored beside its source record, as ``records/sources/<id>.fingerprint``.
+SUFFIX = ".fingerprint"  # record_files.FINGERPRINT_SUFFIX skips these
+#: Largest fingerprint file read (a 100,000-token text makes about 400 KB).
+MAX_BYTES = 2_000_000
+
+TOKEN = re.compile(r"\w+|[^\w\s]")
+_LINE = 76
+
+
+class FingerprintError(ValueError):
+    """A fingerprint file that cannot be read; the message says what is wrong."""
+
+
+def normalise(text: str) -> str:
+    """White space collapsed to single spaces, as quotes are compared."""
+    return " ".join(text.split())
+
+
+def token_spans(normalised: str) -> list[tuple[int, int]]:
+    """(start, end) of every token: a run of word characters, or one other visible character."""
+    return [m.span() for m in TOKEN.finditer(normalised)]
+
+
+def runs(normalised: str, n: int = NGRAM) -> Iterator[str]:
+    """Every run of ``n`` consecutive tokens, as the normalised text from its first to its last token."""
+    spans = token_spans(normalised)
+    for i in range(len(spans) - n + 1):
+        yield normalised[spans[i][0] : spans[i + n - 1][1]]
+
+
+def text_sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def decode(raw: bytes) -> str:
+    """The text of a source file, as the quote check reads it."""
+    return raw.decode("utf-8", errors="replace")
+
+
+def keyed_hash(key: str, run: str, bits: int = HASH_BITS) -> int:
+    """HMAC-SHA256 of ``run`` keyed with the text's SHA-256 (hex), truncated to ``bits``."""
+    digest = hmac.new(f"{SCHEME}:{key}".encode("ascii"), run.encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+
+
+def collision_probability(count: int, bits: int = HASH_BITS) -> float:
+    """Chance that a run absent from the text still hashes to one of ``count`` stored values."""
+    return 1 - (1 - 2.0**-bits) ** count
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """The keyed run hashes of one source's text."""
+
+    source_id: str
+    text_sha256: str
+    hashes: frozenset[int]
+    ngram: int = NGRAM
+    bits: int = HASH_BITS
+
+    @classmethod
+    def of_text(cls, source_id: str, raw: bytes, ngram: int = NGRAM, bits: int = HASH_BITS) -> "Fingerprint":
+        key = text_sha256(raw)
+        hashes = frozenset(keyed_hash(key, run, bits) for run in runs(normalise(decode(raw)), ngram))
+        return cls(source_id, key, hashes, ngram, bits)
+
+    def contains(self, run: str) -> bool:
+        return keyed_hash(self.text_sha256, run, self.bits) in self.hashes
+
+    def first_missing(self, quote: str) -> tuple[int, str] | None:
+        """(token number, run) of the quote's first run not in the text, or None if all are.
+
+        A quote shorter than ``ngram`` tokens cannot be checked; the caller refuses it first.
+        """
+        for number, run in enumerate(runs(normalise(quote), self.ngram)):
+            if not self.contains(run):
+                return number, run
+        return None
+
+    @property
+    def collision_probability(self) -> float:
+        return collision_probability(len(self.hashes), self.bits)
+
+    def dumps(self) -> str:
+        """The file's text: JSON, the sorted hashes packed big-endian and base64-encoded in lines."""
+        width = (self.bits + 7) // 8
+        packed = b"".join(h.to_bytes(width, "big") for h in sorted(self.hashes))
+        encoded = base64.b64encode(packed).decode("ascii")
+        data = {
+            "scheme": SCHEME,
+            "source_id": self.source_id,
+            "text_sha256": self.text_sha256,
+            "ngram_tokens": self.ngram,
+            "hash_bits": self.bits,
+            "count": len(self.hashes),
+            "hashes": [encoded[i : i + _LINE] for i in range(0, len(encoded), _LINE)],
+        }
+        return json.dumps(data, indent=1, ensure_ascii=True) + "\n"
+
+    @classmethod
+    def loads(cls, text: str) -> "Fingerprint":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise FingerprintError("is not JSON; regenerate it with `minsec fingerprint --corpus DIR`") from None
+        if not isinstance(data, dict) or data.get("scheme") != SCHEME:
+            raise FingerprintError(f"is not a {SCHEME} file; regenerate it with `minsec fingerprint --corpus DIR`")
+        try:
+            source_id, key, ngram, bits, count = (
+                data[k] for k in ("source_id", "text_sha256", "ngram_tokens", "hash_bits", "count")
+            )
+            if not (isinstance(ngram, int) and isinstance(bits, int) and 1 <= ngram <= 16 and 8 <= bits <= 64):
+                raise ValueError
+            if not (isinstance(source_id, str) and isinstance(key, str) and re.fullmatch(r"[0-9a-f]{64}", key)):
+                raise ValueError
+            packed = base64.b64decode("".join(data["hashes"]), validate=True)
+            width = (bits + 7) // 8
+            hashes = frozenset(int.from_bytes(packed[i : i + width], "big") for i in range(0, len(packed), width))
+            if len(packed) % width or len(hashes) != count or len(packed) // width != count:
+                raise ValueError
+        except (KeyError, TypeError, ValueError):
+            raise FingerprintError(
+                "is damaged (a field is missing or malformed); regenerate it with `minsec fingerprint --corpus DIR`"
+            ) from None
+        return cls(source_id, key, hashes, ngram, bits)
