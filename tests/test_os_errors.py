@@ -37,6 +37,11 @@ COMMANDS = {
     "release-snapshot": ["release", "snapshot", "--root", "R"],
     "release-check": ["release", "check", "--root", "R"],
     "export": ["export", "--root", "R", "--zip", "O"],
+    "draft": ["draft", "--root", "R", "C/mini-article.txt"],
+    "draft-write": ["draft", "--root", "R", "--write", "C/mini-article.txt"],
+    "fingerprint": ["fingerprint", "--root", "R", "--corpus", "C"],
+    "check-tables": ["check-tables", "--root", "R"],
+    "site": ["site", "--root", "R", "O"],
 }
 #: Commands that must write to succeed.
 WRITERS = {"build", "new", "release-snapshot", "export"}
@@ -85,7 +90,9 @@ def repo(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> MiniRepo:
 
 def _args(name: str, repo: MiniRepo, out: Path) -> list[str]:
     values = {"R": str(repo.root), "C": str(repo.corpus), "O": str(out)}
-    return [values.get(a, a.replace("R/", f"{repo.root}/", 1)) for a in COMMANDS[name]]
+    return [
+        values.get(a, a.replace("R/", f"{repo.root}/", 1).replace("C/", f"{repo.corpus}/", 1)) for a in COMMANDS[name]
+    ]
 
 
 def _one_clean_line(code: int, out: str, err: str) -> None:

@@ -148,10 +148,10 @@ def test_full_disk_leaves_no_half_site(
     import errno
     import os
 
-    def no_space(self: Path, data: bytes) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+    def no_space(descriptor: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(Path, "write_bytes", no_space)
+    monkeypatch.setattr(os, "write", no_space)
     code, _, err = run_cli("site", "--root", repo_root, tmp_path / "out")
     monkeypatch.undo()
     assert code == 2 and "the disk is full" in err and len(err.strip().splitlines()) == 1, err

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from minsec._version import __version__
-from minsec.files import umask
+from minsec.files import umask, write_file
 from minsec.publish.downloads import FOLDER, download_files
 from minsec.publish.typed import all_rows
 from minsec.record_files import Dataset
@@ -63,6 +63,8 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> None:
     out = out.absolute()
     if out.exists() and not out.is_dir():
         raise SiteError(f"{out}: not a folder; name a folder for the site")
+    if out.is_dir() and not os.access(out, os.W_OK):
+        raise SiteError(f"{out}: the folder is read-only; make it writable or name another folder")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise SiteError(f"{out}: a folder that is not empty and holds no minsec site; name a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +74,7 @@ def write_site(out: Path, files: Mapping[str, bytes]) -> None:
         for relative, content in files.items():
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content)
+            write_file(path, content)
             path.chmod(0o666 & ~umask())
         for folder in sorted({p.parent for p in staging.rglob("*")} - {staging.parent}):
             folder.chmod(0o777 & ~umask())
