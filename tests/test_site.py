@@ -95,6 +95,18 @@ def test_deal_page_has_parties_terms_commodities_events_and_quotes(site: Path) -
     assert 'href="../sources/presstv-us-drc-rare-earths.html"' in page
 
 
+def test_withdrawn_records_are_struck_and_labelled_on_the_deal_page(site: Path) -> None:
+    """A withdrawn event or claim must never read as live data beside the deal."""
+    import re
+
+    page = (site / "deals" / "usa-ukr-minerals-agreement-2025.html").read_text(encoding="utf-8")
+    rows = re.findall(r'<tr class="withdrawn-row">(.*?)</tr>', page, re.S)
+    assert len(rows) == 2 and all('<span class="tag-withdrawn">withdrawn</span>' in row for row in rows)
+    assert any("trump-vance-criticize-zelensky" in row for row in rows)
+    assert any("usa-ukr-deal-value" in row for row in rows)
+    assert not any("usa-ukr-agreement-collapse" in row for row in rows)
+
+
 def test_quotes_link_to_the_source_and_its_archive(mini_repo, tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
     from conftest import DEAL_ID
 

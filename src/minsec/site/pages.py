@@ -54,6 +54,8 @@ class Grid:
     headers: list[Header]
     rows: list[list[Cell]]
     caption: str = ""
+    #: Per row: whether its record is withdrawn (shown struck through and labelled, never as live data).
+    withdrawn: list[bool] = field(default_factory=list)
 
 
 @dataclass
@@ -174,13 +176,15 @@ class Site:
         headers = [Header(c.name, c.description, c.type in ("number", "integer")) for c in columns + extra]
         link_label = "id" not in {c.name for c in columns}  # one link per row to the record's page
         out = []
+        withdrawn = []
         for row in rows:
+            withdrawn.append(bool(row.get("withdrawn")))
             cells = [Cell(cell(table, c, row, self.links, root, link_label), sort_key(c, row)) for c in columns]
             if expand:
                 target = self.links.records[expand[1].name].get(str(row.get(expand[0])), {})
                 cells += [Cell(cell(expand[1], c, target, self.links, root), sort_key(c, target)) for c in extra]
             out.append(cells)
-        return Grid(headers, out)
+        return Grid(headers, out, withdrawn=withdrawn)
 
     def _through(self, table: Table, record_id: str, through: str) -> set[str]:
         """Values of ``through`` ("table.column") in the rows of that table that refer to the record."""
