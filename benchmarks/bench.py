@@ -123,7 +123,7 @@ def generate(source: Path, target: Path, records: int) -> int:
     return total
 
 
-def _with_note_ids(text: str, cloned: "re.Pattern[str]", copy: int) -> str:
+def _with_note_ids(text: str, cloned: re.Pattern[str], copy: int) -> str:
     """``text`` with the cloned ids its note names rewritten too (a note that names the record
     it is not a duplicate of must name that record's clone in the clone)."""
     found = _spans(text, {("note",)})
