@@ -416,3 +416,16 @@ def test_an_event_lists_the_state_its_person_acts_for(mini_repo, run_cli) -> Non
     event["note"] = "The envoy spoke for herself; usa is not a party (the source says so)."
     mini_repo.write("events", event)
     assert run_cli("validate", "--root", mini_repo.root)[0] == 0
+
+
+def test_build_derives_status_reports_once(mini_repo, run_cli, monkeypatch) -> None:
+    """The three status rules and the build share one derivation (it was four per build)."""
+    import minsec.derive
+
+    calls = []
+    real = minsec.derive.status_reports
+    monkeypatch.setattr(minsec.derive, "status_reports", lambda events: calls.append(1) or real(events))
+    monkeypatch.setattr("minsec.validate.status_reports", minsec.derive.status_reports)
+    code, _out, err = run_cli("build", "--root", mini_repo.root)
+    assert code == 0, err
+    assert len(calls) == 1

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -42,8 +43,9 @@ class Report:
     def ok(self) -> bool:
         return not self.problems
 
-    @property
+    @cached_property
     def dataset(self) -> Dataset:
+        """The records as one Dataset, made once (a build renders from it)."""
         return Dataset(tuple(r.record for r in self.records))
 
 
@@ -127,7 +129,15 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
 
 
+#: The Dataset of the records the set rules are running over (by the id of their list), so that
+#: the three status rules derive the status reports once per run; see :func:`_run_set_rules`.
+_RUNNING: dict[int, tuple[Sequence[LoadedRecord], Dataset]] = {}
+
+
 def _status_reports(records: Sequence[LoadedRecord]) -> dict[str, list[StatusReport]]:
+    running = _RUNNING.get(id(records))
+    if running is not None and running[0] is records:
+        return running[1].status_reports
     return status_reports(r.record for r in records if isinstance(r.record, Event))  # type: ignore[misc]
 
 
@@ -481,13 +491,23 @@ def check_draft_markers(root: Path, paths: Iterable[str]) -> Iterator[Problem]:
 
 
 def _run_set_rules(
-    loaded: list[LoadedRecord], problems: list[Problem], corpus: Sequence[Path], unread: Iterable[str] = ()
+    loaded: list[LoadedRecord],
+    problems: list[Problem],
+    corpus: Sequence[Path],
+    unread: Iterable[str] = (),
+    dataset: Dataset | None = None,
 ) -> list[Problem]:
+    """``problems`` and what the set rules and the evidence check find; ``dataset``, if given,
+    holds the records of ``loaded`` in that order (its status reports are then derived once)."""
     unloaded = frozenset(p.path for p in problems)
     found = list(problems)
-    for rule in SET_RULES:
-        # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
-        found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
+    _RUNNING[id(loaded)] = (loaded, dataset or Dataset(tuple(r.record for r in loaded)))
+    try:
+        for rule in SET_RULES:
+            # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
+            found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
+    finally:
+        del _RUNNING[id(loaded)]
     if corpus:
         found.extend(check_evidence(loaded, corpus))
     return found
@@ -500,9 +520,12 @@ def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | No
         return validate_files(root, files, corpus)
     loaded, problems = read_records(root)
     markers = list(check_draft_markers(root, [r.path for r in loaded] + [p.path for p in problems]))
-    problems = _run_set_rules(loaded, problems, corpus) + markers
+    dataset = Dataset(tuple(r.record for r in loaded))
+    problems = _run_set_rules(loaded, problems, corpus, dataset=dataset) + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
-    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+    report = Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus))
+    report.__dict__["dataset"] = dataset  # the rules' Dataset, its status reports derived already
+    return report
 
 
 def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
