@@ -429,3 +429,16 @@ def test_build_derives_status_reports_once(mini_repo, run_cli, monkeypatch) -> N
     code, _out, err = run_cli("build", "--root", mini_repo.root)
     assert code == 0, err
     assert len(calls) == 1
+
+
+def test_files_without_the_draft_marker_are_not_read_twice(mini_repo, monkeypatch) -> None:
+    """Whole-set validate looks for the review marker again only in files whose bytes held it."""
+    import minsec.validate
+
+    looked_at: list[str] = []
+    real = minsec.validate.check_draft_markers
+    monkeypatch.setattr(
+        minsec.validate, "check_draft_markers", lambda root, paths: looked_at.extend(paths) or real(root, paths)
+    )
+    assert validate(mini_repo.root).ok
+    assert looked_at == []

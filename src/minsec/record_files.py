@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from minsec.draft.marker import MARKER
 from minsec.models import (
     CODE3_PATTERN,
     ID_PATTERN,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from minsec.derive import DerivedStatus, StatusReport
 
 RECORD_SUFFIX = ".yaml"
+_MARKER = MARKER.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class LoadedRecord:
     path: str
     record: Record
     document: Document
+    #: Whether the file's text holds the review marker of ``minsec draft`` (checked by validate).
+    marked: bool = False
 
     def line_of(self, *field_path: str | int) -> int:
         return self.document.line_of(tuple(field_path))
@@ -240,7 +244,8 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     if file.suffix != RECORD_SUFFIX:
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
     try:
-        document = load_document(read_capped(file))
+        raw = read_capped(file)
+        document = load_document(raw)
     except YamlError as error:
         return [Problem(path, error.line, "", error.message)]
     except OSError as error:
@@ -259,7 +264,7 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
             )
         ]
     # The record holds the data now; keep only the lines (half the memory of 100,000 records).
-    return LoadedRecord(path, result, Document({}, document.lines))
+    return LoadedRecord(path, result, Document({}, document.lines), _MARKER in raw)
 
 
 def record_files(root: Path) -> list[Path]:

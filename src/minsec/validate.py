@@ -519,7 +519,8 @@ def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | No
     if files is not None:
         return validate_files(root, files, corpus)
     loaded, problems = read_records(root)
-    markers = list(check_draft_markers(root, [r.path for r in loaded] + [p.path for p in problems]))
+    # A valid record's file is read again only if its bytes held the marker when it was read.
+    markers = list(check_draft_markers(root, [r.path for r in loaded if r.marked] + [p.path for p in problems]))
     dataset = Dataset(tuple(r.record for r in loaded))
     problems = _run_set_rules(loaded, problems, corpus, dataset=dataset) + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
