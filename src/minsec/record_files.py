@@ -223,7 +223,13 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
 
 def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     """Read and validate one record file below ``root/records``."""
-    path = file.relative_to(root).as_posix()
+    top = str(root)
+    text = str(file)
+    # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).
+    if os.sep == "/" and text.startswith(top + "/") and top != "/":
+        path = text[len(top) + 1 :]
+    else:
+        path = file.relative_to(root).as_posix()
     try:
         within(root, path)
     except PathError:
@@ -236,9 +242,10 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
                 "so copy the content in",
             )
         ]
-    folder = file.parent.name
+    parts = path.split("/")
+    folder = parts[-2] if len(parts) > 1 else ""
     model = MODEL_BY_FOLDER.get(folder)
-    if model is None or file.parent.parent != root / "records":
+    if model is None or len(parts) != 3 or parts[0] != "records":
         folders = ", ".join(f"records/{m.folder}/" for m in MODELS)
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if file.suffix != RECORD_SUFFIX:
