@@ -372,7 +372,7 @@ def test_dump_json_is_json_dumps_in_slices() -> None:
     from minsec.build import dump_json
 
     data = {
-        "text": 'é – \u2028 "q"',
+        "text": 'é \u2013 \u2028 "q"',
         "rows": [{"n": i, "x": i / 3, "ok": i % 2 == 0, "none": None} for i in range(20000)],
     }
     assert dump_json(data) == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
