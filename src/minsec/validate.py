@@ -12,7 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -56,12 +56,19 @@ def _by_id(records: Iterable[LoadedRecord]) -> dict[str, list[LoadedRecord]]:
     return index
 
 
+@cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, object], ...]:
+    """(attribute, key as written, referenced table or None) of each field of ``model``, read once."""
+    return tuple(
+        (name, info.alias or name, (info.json_schema_extra or {}).get("foreign_key"))  # type: ignore[union-attr]
+        for name, info in model.model_fields.items()
+    )
+
+
 def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
     """(field path, referenced table, id) for every foreign key value in a record."""
-    for name, info in type(item).model_fields.items():
+    for name, key, table in _fields(type(item)):
         value = getattr(item, name)
-        key = info.alias or name
-        table = (info.json_schema_extra or {}).get("foreign_key")  # type: ignore[union-attr]
         if table and isinstance(value, str):
             yield path + (key,), str(table), value
         elif isinstance(value, list):
