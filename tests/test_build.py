@@ -376,3 +376,19 @@ def test_dump_json_is_json_dumps_in_slices() -> None:
         "rows": [{"n": i, "x": i / 3, "ok": i % 2 == 0, "none": None} for i in range(20000)],
     }
     assert dump_json(data) == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_render_runs_without_cyclic_collection(mini_repo, monkeypatch) -> None:
+    """Rendering makes many objects and no cycles: the collector is paused (and resumed after)."""
+    import gc
+
+    import minsec.build
+    from minsec.validate import validate
+
+    seen = []
+    real = minsec.build.render_csv
+    monkeypatch.setattr(minsec.build, "render_csv", lambda *args: seen.append(gc.isenabled()) or real(*args))
+    assert gc.isenabled()
+    minsec.build.render(validate(mini_repo.root).dataset)
+    assert seen and not any(seen)
+    assert gc.isenabled()
