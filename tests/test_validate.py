@@ -442,3 +442,17 @@ def test_files_without_the_draft_marker_are_not_read_twice(mini_repo, monkeypatc
     )
     assert validate(mini_repo.root).ok
     assert looked_at == []
+
+
+def test_set_rules_run_without_cyclic_collection(mini_repo, monkeypatch) -> None:
+    """The set rules make many objects and no cycles: the collector is paused (and resumed after)."""
+    import gc
+
+    import minsec.validate
+
+    seen = []
+    real = minsec.validate._by_id
+    monkeypatch.setattr(minsec.validate, "_by_id", lambda records: seen.append(gc.isenabled()) or real(records))
+    assert validate(mini_repo.root).ok
+    assert seen == [False]
+    assert gc.isenabled()

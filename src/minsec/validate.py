@@ -22,7 +22,7 @@ from minsec.derive import PROGRESSION, StatusReport, derive_status, status_repor
 from minsec.models import MODELS, Actor, Citation, Deal, Event, Record, Source
 from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem, with_article
-from minsec.record_files import Dataset, LoadedRecord, read_records, record_files
+from minsec.record_files import Dataset, LoadedRecord, paused_gc, read_records, record_files
 from minsec.vocabularies import ActorKind, DerivedDealStatus
 from minsec.yaml_loader import YamlError, read_capped
 
@@ -510,9 +510,12 @@ def _run_set_rules(
     found = list(problems)
     _RUNNING[id(loaded)] = (loaded, dataset or Dataset(tuple(r.record for r in loaded)))
     try:
-        for rule in SET_RULES:
-            # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
-            found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
+        with paused_gc():  # the rules make many objects and no cycles, like reading (see paused_gc)
+            for rule in SET_RULES:
+                # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
+                found.extend(
+                    rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded)
+                )
     finally:
         del _RUNNING[id(loaded)]
     if corpus:
