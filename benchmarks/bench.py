@@ -25,6 +25,7 @@ import itertools
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -122,12 +123,25 @@ def generate(source: Path, target: Path, records: int) -> int:
     return total
 
 
+def _with_note_ids(text: str, cloned: re.Pattern[str], copy: int) -> str:
+    """``text`` with the cloned ids its note names rewritten too (a note that names the record
+    it is not a duplicate of must name that record's clone in the clone)."""
+    found = _spans(text, {("note",)})
+    if not found:
+        return text
+    start, end, _value = found[0]
+    note = cloned.sub(lambda match: _clone_id(match.group(0), copy), text[start:end])
+    return text[:start] + note + text[end:]
+
+
 def _write_copy(target: Path, templates: list, copy: int, noted: set[str]) -> list[str]:
     written = []
+    ids = sorted({_id(relative) for relative, _text, _spans in templates}, key=len, reverse=True)
+    cloned = re.compile(r"(?<![A-Za-z0-9_-])(?:" + "|".join(map(re.escape, ids)) + r")(?![A-Za-z0-9_-])")
     for relative, text, spans in templates:
         folder = relative.rsplit("/", 1)[0]
         path = f"{folder}/{_clone_id(_id(relative), copy)}.yaml"
-        new = _rewrite(text, spans, copy)
+        new = _with_note_ids(_rewrite(text, spans, copy), cloned, copy)
         if relative in noted:
             new = _with_note(new, f"Synthetic clone of {_id(relative)} for the benchmark.")
         (target / path).write_text(new, encoding="utf-8")

@@ -363,3 +363,32 @@ def test_plover_type_column(mini_repo, run_cli) -> None:
     assert (events["a-statement"]["date"], events["a-statement"]["date_precision"]) == ("2025-01-01", "year")
     header = (mini_repo.root / "datapackage" / "data" / "events.csv").read_text().splitlines()[0].split(",")
     assert header.index("plover_type") == header.index("event_type") + 1
+
+
+def test_dump_json_is_json_dumps_in_slices() -> None:
+    """The sliced encoding writes exactly what one ``json.dumps`` wrote (generated files stay byte-identical)."""
+    import json
+
+    from minsec.build import dump_json
+
+    data = {
+        "text": 'é \u2013 \u2028 "q"',
+        "rows": [{"n": i, "x": i / 3, "ok": i % 2 == 0, "none": None} for i in range(20000)],
+    }
+    assert dump_json(data) == (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def test_render_runs_without_cyclic_collection(mini_repo, monkeypatch) -> None:
+    """Rendering makes many objects and no cycles: the collector is paused (and resumed after)."""
+    import gc
+
+    import minsec.build
+    from minsec.validate import validate
+
+    seen = []
+    real = minsec.build.render_csv
+    monkeypatch.setattr(minsec.build, "render_csv", lambda *args: seen.append(gc.isenabled()) or real(*args))
+    assert gc.isenabled()
+    minsec.build.render(validate(mini_repo.root).dataset)
+    assert seen and not any(seen)
+    assert gc.isenabled()

@@ -437,3 +437,43 @@ def test_an_event_lists_the_state_its_person_acts_for(mini_repo, run_cli) -> Non
     event["note"] = "The envoy spoke for herself; usa is not a party (the source says so)."
     mini_repo.write("events", event)
     assert run_cli("validate", "--root", mini_repo.root)[0] == 0
+
+
+def test_build_derives_status_reports_once(mini_repo, run_cli, monkeypatch) -> None:
+    """The three status rules and the build share one derivation (it was four per build)."""
+    import minsec.derive
+
+    calls = []
+    real = minsec.derive.status_reports
+    monkeypatch.setattr(minsec.derive, "status_reports", lambda events: calls.append(1) or real(events))
+    monkeypatch.setattr("minsec.validate.status_reports", minsec.derive.status_reports)
+    code, _out, err = run_cli("build", "--root", mini_repo.root)
+    assert code == 0, err
+    assert len(calls) == 1
+
+
+def test_files_without_the_draft_marker_are_not_read_twice(mini_repo, monkeypatch) -> None:
+    """Whole-set validate looks for the review marker again only in files whose bytes held it."""
+    import minsec.validate
+
+    looked_at: list[str] = []
+    real = minsec.validate.check_draft_markers
+    monkeypatch.setattr(
+        minsec.validate, "check_draft_markers", lambda root, paths: looked_at.extend(paths) or real(root, paths)
+    )
+    assert validate(mini_repo.root).ok
+    assert looked_at == []
+
+
+def test_set_rules_run_without_cyclic_collection(mini_repo, monkeypatch) -> None:
+    """The set rules make many objects and no cycles: the collector is paused (and resumed after)."""
+    import gc
+
+    import minsec.validate
+
+    seen = []
+    real = minsec.validate._by_id
+    monkeypatch.setattr(minsec.validate, "_by_id", lambda records: seen.append(gc.isenabled()) or real(records))
+    assert validate(mini_repo.root).ok
+    assert seen == [False]
+    assert gc.isenabled()

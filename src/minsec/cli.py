@@ -148,7 +148,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         _print_report(report, "text")
         print("build stopped: fix the problems above; nothing was written", file=sys.stderr)
         return EXIT_PROBLEMS
-    files = render_repository(root, report.dataset)
+    # The records' line maps are for messages only: let them go before rendering.
+    dataset, count = report.dataset, len(report.records)
+    del report
+    files = render_repository(root, dataset)
     if args.check:
         staleness = compare(root, files)
         if staleness.stale:
@@ -163,7 +166,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     changed = write(root, files, on_wait=lambda: _say("another minsec build is writing here; waiting for it"))
-    print(f"built {len(report.records)} records into {len(files)} files; {len(changed)} changed")
+    print(f"built {count} records into {len(files)} files; {len(changed)} changed")
     from minsec.problems import one_line
 
     for path in changed:

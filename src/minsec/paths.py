@@ -20,12 +20,15 @@ class PathError(Exception):
 def within(base: Path, relative: str | PurePosixPath) -> Path:
     """``base / relative``, if ``relative`` stays inside ``base`` and nothing below ``base`` on
     the way is a symbolic link. Parts that do not exist yet (a file about to be written) pass."""
-    parts = PurePosixPath(relative).parts
-    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in str(relative):
+    pure = PurePosixPath(relative)
+    parts = pure.parts
+    if not parts or pure.is_absolute() or ".." in parts or "\\" in str(relative):
         raise PathError(f"{relative}: not a path inside {base}")
-    current = base
+    # Joined as strings (what ``base / part`` prints; ``Path`` joins cost more than the lstat).
+    top = str(base)
+    current = "" if top == "." else top
     for part in parts:
-        current = current / part
+        current = os.path.join(current, part) if current else part
         try:
             mode = os.lstat(current).st_mode
         except FileNotFoundError:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from minsec.draft.marker import MARKER
 from minsec.models import (
     CODE3_PATTERN,
     ID_PATTERN,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from minsec.derive import DerivedStatus, StatusReport
 
 RECORD_SUFFIX = ".yaml"
+_MARKER = MARKER.encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,8 @@ class LoadedRecord:
     path: str
     record: Record
     document: Document
+    #: Whether the file's text holds the review marker of ``minsec draft`` (checked by validate).
+    marked: bool = False
 
     def line_of(self, *field_path: str | int) -> int:
         return self.document.line_of(tuple(field_path))
@@ -219,7 +223,13 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
 
 def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
     """Read and validate one record file below ``root/records``."""
-    path = file.relative_to(root).as_posix()
+    top = str(root)
+    text = str(file)
+    # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).
+    if os.sep == "/" and text.startswith(top + "/") and top != "/":
+        path = text[len(top) + 1 :]
+    else:
+        path = file.relative_to(root).as_posix()
     try:
         within(root, path)
     except PathError:
@@ -232,9 +242,10 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
                 "so copy the content in",
             )
         ]
-    folder = file.parent.name
+    parts = path.split("/")
+    folder = parts[-2] if len(parts) > 1 else ""
     model = MODEL_BY_FOLDER.get(folder)
-    if model is None or file.parent.parent != root / "records":
+    if model is None or len(parts) != 3 or parts[0] != "records":
         folders = ", ".join(f"records/{m.folder}/" for m in MODELS)
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if file.suffix != RECORD_SUFFIX:
@@ -261,7 +272,7 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
             )
         ]
     # The record holds the data now; keep only the lines (half the memory of 100,000 records).
-    return LoadedRecord(path, result, Document({}, document.lines))
+    return LoadedRecord(path, result, Document({}, document.lines), _MARKER in raw)
 
 
 #: Evidence fingerprints live beside their source records and are not records.

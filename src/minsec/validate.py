@@ -11,6 +11,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ from minsec.derive import PROGRESSION, StatusReport, derive_status, status_repor
 from minsec.evidence import check_evidence
 from minsec.models import MODELS, Actor, Deal, Event, Record
 from minsec.problems import Problem, with_article
-from minsec.record_files import Dataset, LoadedRecord, read_records, record_files
+from minsec.record_files import Dataset, LoadedRecord, paused_gc, read_records, record_files
 from minsec.unloaded import unloaded_problems
 from minsec.vocabularies import ActorKind, DerivedDealStatus
 from minsec.yaml_loader import YamlError, read_capped
@@ -44,8 +45,9 @@ class Report:
     def ok(self) -> bool:
         return not self.problems
 
-    @property
+    @cached_property
     def dataset(self) -> Dataset:
+        """The records as one Dataset, made once (a build renders from it)."""
         return Dataset(tuple(r.record for r in self.records))
 
 
@@ -56,12 +58,19 @@ def _by_id(records: Iterable[LoadedRecord]) -> dict[str, list[LoadedRecord]]:
     return index
 
 
+@cache
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, object], ...]:
+    """(attribute, key as written, referenced table or None) of each field of ``model``, read once."""
+    return tuple(
+        (name, info.alias or name, (info.json_schema_extra or {}).get("foreign_key"))  # type: ignore[union-attr]
+        for name, info in model.model_fields.items()
+    )
+
+
 def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
     """(field path, referenced table, id) for every foreign key value in a record."""
-    for name, info in type(item).model_fields.items():
+    for name, key, table in _fields(type(item)):
         value = getattr(item, name)
-        key = info.alias or name
-        table = (info.json_schema_extra or {}).get("foreign_key")  # type: ignore[union-attr]
         if table and isinstance(value, str):
             yield path + (key,), str(table), value
         elif isinstance(value, list):
@@ -117,7 +126,15 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
                 yield Problem(*where, f"{kind} {target!r} is withdrawn; point to the record that replaces it")
 
 
+#: The Dataset of the records the set rules are running over (by the id of their list), so that
+#: the three status rules derive the status reports once per run; see :func:`_run_set_rules`.
+_RUNNING: dict[int, tuple[Sequence[LoadedRecord], Dataset]] = {}
+
+
 def _status_reports(records: Sequence[LoadedRecord]) -> dict[str, list[StatusReport]]:
+    running = _RUNNING.get(id(records))
+    if running is not None and running[0] is records:
+        return running[1].status_reports
     return status_reports(r.record for r in records if isinstance(r.record, Event))  # type: ignore[misc]
 
 
@@ -413,15 +430,25 @@ def _run_set_rules(
     problems: list[Problem],
     corpus: Sequence[Path],
     unread: Iterable[str] = (),
+    dataset: Dataset | None = None,
 ) -> tuple[list[Problem], dict[str, str]]:
     """The set-level rules, the evidence (quotes against texts or fingerprints) and what can still be
-    checked in files that failed their own checks; returns the problems and how each source was checked."""
+    checked in files that failed their own checks; returns the problems and how each source was checked.
+    ``dataset``, if given, holds the records of ``loaded`` in that order (its status reports are then
+    derived once)."""
     unreadable = list(problems)
     unloaded = frozenset(p.path for p in problems)
     found = list(problems)
-    for rule in SET_RULES:
-        # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
-        found.extend(rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded))
+    _RUNNING[id(loaded)] = (loaded, dataset or Dataset(tuple(r.record for r in loaded)))
+    try:
+        with paused_gc():  # the rules make many objects and no cycles, like reading (see paused_gc)
+            for rule in SET_RULES:
+                # Files left unread exist: a reference to one is not dangling (and needs no spelling hint).
+                found.extend(
+                    rule(loaded, unloaded | frozenset(unread) if rule is rule_references_resolve else unloaded)
+                )
+    finally:
+        del _RUNNING[id(loaded)]
     evidence = check_evidence(root, loaded, corpus)
     found.extend(evidence.problems)
     found.extend(unloaded_problems(root, unreadable, loaded, evidence))
@@ -434,11 +461,15 @@ def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | No
     if files is not None:
         return validate_files(root, files, corpus)
     loaded, problems = read_records(root)
-    markers = list(check_draft_markers(root, [r.path for r in loaded] + [p.path for p in problems]))
-    found, how = _run_set_rules(root, loaded, problems, corpus)
+    # A valid record's file is read again only if its bytes held the marker when it was read.
+    markers = list(check_draft_markers(root, [r.path for r in loaded if r.marked] + [p.path for p in problems]))
+    dataset = Dataset(tuple(r.record for r in loaded))
+    found, how = _run_set_rules(root, loaded, problems, corpus, dataset=dataset)
     problems = found + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
-    return Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=how)
+    report = Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=how)
+    report.__dict__["dataset"] = dataset  # the rules' Dataset, its status reports derived already
+    return report
 
 
 def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
