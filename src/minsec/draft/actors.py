@@ -73,13 +73,7 @@ def propose(context: "Context") -> list["Proposed"]:
             continue
         persons.setdefault(mention.key, []).append(mention)
     for name, group in persons.items():
-        existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None)
-        if existing_id is None and name in gazetteer.actor_names:
-            existing_id = gazetteer.actor_names[name]
-        if existing_id:
-            context.actor_ids[name] = existing_id
-            out.append(Proposed("actor", "existing", _existing(context, existing_id),
-                                [_named_here(context, existing_id, group)]))  # fmt: skip
+        if _reuse(context, out, name, group, gazetteer.actor_names.get(name)):
             continue
         actor_id = context.ids.claim(name)
         context.actor_ids[name] = actor_id
@@ -110,11 +104,7 @@ def propose(context: "Context") -> list["Proposed"]:
     for mention in context.found.organisations:
         organisations.setdefault(mention.key, []).append(mention)
     for name, group in organisations.items():
-        existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None)
-        if existing_id:
-            context.actor_ids[name] = existing_id
-            out.append(Proposed("actor", "existing", _existing(context, existing_id),
-                                [_named_here(context, existing_id, group)]))  # fmt: skip
+        if _reuse(context, out, name, group):
             continue
         actor_id = context.ids.claim(name)
         context.actor_ids[name] = actor_id
@@ -186,6 +176,22 @@ def _with_affiliations(context: "Context", out: list["Proposed"]) -> list["Propo
     for proposed in out:
         context.actor_facts[proposed.id] = (str(proposed.record.get("kind")), proposed.record.get("affiliation_id"))
     return out
+
+
+def _reuse(
+    context: "Context", out: "list[Proposed]", name: str, group: list[Mention], fallback: str | None = None
+) -> bool:
+    """Propose the recorded actor a group of mentions names (its mentions' match, else ``fallback``), if any."""
+    from minsec.draft.proposal import Proposed
+
+    existing_id = next((m.info["existing_id"] for m in group if m.info.get("existing_id")), None) or fallback
+    if not existing_id:
+        return False
+    context.actor_ids[name] = existing_id
+    out.append(
+        Proposed("actor", "existing", _existing(context, existing_id), [_named_here(context, existing_id, group)])
+    )
+    return True
 
 
 def _existing(context: "Context", record_id: str) -> dict:

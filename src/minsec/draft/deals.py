@@ -9,12 +9,14 @@ reviewer is told.
 import datetime as dt
 import itertools
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from minsec.dates import Window
 from minsec.draft.match import goes_back
 
 if TYPE_CHECKING:
+    from minsec.draft.mentions import Mention
     from minsec.draft.proposal import Context, Proposed
 
 #: (pattern, event_type, deal_status), most decisive first.
@@ -73,11 +75,9 @@ ALLEGED = re.compile(r"\b(?:reportedly|allegedly|is believed|are believed|is sai
 REPORTED = re.compile(r"\b(?:according to|reported|citing|said|says|told|the report said)\b")
 
 
-def _parties(context: "Context", start: int, end: int) -> list[str]:
-    """Actor ids of the parties named in ``start:end``: states first (persons count as their state),
-    then organisations, companies and bodies when fewer than two states are named."""
-    states: list[str] = []
-    others: list[str] = []
+def _party_mentions(context: "Context", start: int, end: int) -> Iterator[tuple["Mention", str | None]]:
+    """The actor mentions in ``start:end`` that may name a party, each with the actor id it stands for
+    (a person stands for their state); bylines and a state that only owns a named company are left out."""
     text = context.article.text
     owned = {m.start for m in context.found.organisations}
     for mention in context.found.all_actors():
@@ -88,15 +88,22 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
             continue  # "Chile's Codelco", "U.S. company Chevron": the company is the party
         if mention.kind == "person":
             affiliation = mention.info.get("affiliation")
-            actor_id = context.actor_ids.get(affiliation) if affiliation else None
-            bucket = states
-        elif mention.kind == "state":
-            actor_id = context.actor_ids.get(mention.key)
-            bucket = states
+            yield mention, context.actor_ids.get(affiliation) if affiliation else None
         else:
-            if mention.info.get("org_kind") in ("armed_forces", "government_body"):
-                continue  # a state's forces and bodies act for it; the state is the party
-            actor_id = context.actor_ids.get(mention.key)
+            yield mention, context.actor_ids.get(mention.key)
+
+
+def _parties(context: "Context", start: int, end: int) -> list[str]:
+    """Actor ids of the parties named in ``start:end``: states first (persons count as their state),
+    then organisations, companies and bodies when fewer than two states are named."""
+    states: list[str] = []
+    others: list[str] = []
+    for mention, actor_id in _party_mentions(context, start, end):
+        if mention.kind in ("person", "state"):
+            bucket = states
+        elif mention.info.get("org_kind") in ("armed_forces", "government_body"):
+            continue  # a state's forces and bodies act for it; the state is the party
+        else:
             bucket = others
         if actor_id and actor_id not in states and actor_id not in others:
             bucket.append(actor_id)
@@ -105,25 +112,11 @@ def _parties(context: "Context", start: int, end: int) -> list[str]:
 
 def _actor_spans(context: "Context", start: int, end: int) -> list[tuple[int, int, str, str]]:
     """(start, end, actor id, kind) of the actors in ``start:end`` that can be a deal's party."""
-    spans = []
-    text = context.article.text
-    owned = {m.start for m in context.found.organisations}
-    for mention in context.found.all_actors():
-        if not start <= mention.start < end or mention.info.get("author"):
-            continue
-        after = OWNER.match(text, mention.end)
-        if mention.kind == "state" and after and after.end() in owned:
-            continue  # "Chile's Codelco": the company is the party
-        if mention.kind == "person":
-            affiliation = mention.info.get("affiliation")
-            actor_id = context.actor_ids.get(affiliation) if affiliation else None
-        elif mention.kind == "organisation" and mention.info.get("org_kind") == "armed_forces":
-            continue
-        else:
-            actor_id = context.actor_ids.get(mention.key)
-        if actor_id:
-            spans.append((mention.start, mention.end, actor_id, mention.kind))
-    return spans
+    return [
+        (mention.start, mention.end, actor_id, mention.kind)
+        for mention, actor_id in _party_mentions(context, start, end)
+        if actor_id and not (mention.kind == "organisation" and mention.info.get("org_kind") == "armed_forces")
+    ]
 
 
 PARTY_VERB = r"(?:signed|agreed|concluded|struck|sealed|inked|reached|are negotiating|were negotiating|are in talks|" \
