@@ -146,6 +146,11 @@ def _write_copy(target: Path, templates: list, copy: int, noted: set[str]) -> li
             new = _with_note(new, f"Synthetic clone of {_id(relative)} for the benchmark.")
         (target / path).write_text(new, encoding="utf-8")
         written.append(path)
+        fingerprint = (target / relative).with_suffix(".fingerprint")
+        if fingerprint.is_file():  # keyed by the text's hash: the clone's is the original's, renamed
+            content = json.loads(fingerprint.read_text(encoding="utf-8"))
+            content["source_id"] = _clone_id(content["source_id"], copy)
+            (target / path).with_suffix(".fingerprint").write_text(json.dumps(content, indent=1), encoding="utf-8")
     return written
 
 
@@ -169,6 +174,7 @@ def _needing_note(target: Path, templates: list) -> set[str]:
     problems = validate(target).problems
     for path in written:
         (target / path).unlink()
+        (target / path).with_suffix(".fingerprint").unlink(missing_ok=True)
     noted = set()
     for problem in problems:
         if problem.path not in written or "duplicate" not in problem.message:
@@ -179,7 +185,9 @@ def _needing_note(target: Path, templates: list) -> set[str]:
 
 def _fingerprint(source: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted((source / "records").rglob("*.yaml")):
+    for path in sorted((source / "records").rglob("*")):
+        if not path.is_file():
+            continue
         digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
