@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -283,3 +284,70 @@ def test_duplicate_key_with_a_lone_surrogate_is_a_printable_message(libyaml: boo
     assert info.value.line == 3
     info.value.message.encode("utf-8")  # printable: no lone surrogate left in it
     assert "k\\ud800: duplicate key (first on line 2)" in info.value.message
+
+
+# --- the fast path (data only, lines found when asked) accepts only what the full parse accepts ---
+
+
+def _fast_or_none(raw: bytes) -> dict | None:
+    """What the fast path makes of ``raw``, or None where it hands the file to the full parse."""
+    from minsec.yaml_loader import _data_only, _decode, _Irregular
+
+    try:
+        return _data_only(_decode(raw))
+    except (_Irregular, YamlError, yaml.YAMLError):
+        return None
+
+
+@needs_libyaml
+def test_fast_path_gives_the_full_parse_data_for_every_record_and_malformed_file() -> None:
+    fast_files = handed_over = 0
+    for path in _corpus_files():
+        raw = path.read_bytes()
+        if raw.count(b"[") + raw.count(b"{") > 500:
+            continue
+        fast = _fast_or_none(raw)
+        full = _outcome(raw, False)
+        if fast is None:
+            handed_over += 1
+            continue
+        fast_files += 1
+        assert full[0] == "document", path  # the fast path never accepts what the full parse refuses
+        assert full[1] == fast, path
+        assert load_document(raw).lines == full[2], path  # lines found later are the full parse's
+    assert fast_files > 100
+    assert handed_over >= 20  # every malformed file is handed over
+
+
+@needs_libyaml
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.binary(max_size=120), st.lists(YAML_ALPHABET, max_size=60).map("".join)))
+def test_fast_path_never_accepts_what_the_full_parse_refuses(raw: bytes | str) -> None:
+    raw = raw.encode("utf-8") if isinstance(raw, str) else raw
+    fast = _fast_or_none(raw)
+    if fast is not None:
+        assert _outcome(raw, False) == ("document", fast, load_document(raw, libyaml=False).lines)
+
+
+@needs_libyaml
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id: a\nname: first\nname: second\n",
+        "id: a\n1: x\n",
+        "id: a\ntrue: x\n",
+        "id: a\n? [k]\n: v\n",
+        "id: a\nname: &n Jane\n",
+        "id: a\nrole: !!str x\n",
+        "id: a\n<<: {x: 1}\n",
+        "id: a\nvalue: 017\n",
+        "id: a\nvalue: 1:30\n",
+        "- a\n- b\n",
+        "just text\n",
+        "",
+        "id: a\n---\nid: b\n",
+        "a:\n" + "".join("  " * i + "- \n" for i in range(1, 14)),
+    ],
+)
+def test_fast_path_hands_irregular_files_to_the_full_parse(text: str) -> None:
+    assert _fast_or_none(text.encode()) is None

@@ -313,9 +313,9 @@ def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence
             evidence.problems.append(Problem(where, 1, "", "no source record has this id; remove the file"))
     for loaded in records:
         for path, citation in citations(loaded.record):
-            where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
             message = evidence.quote_problem(citation.source_id, citation.quote)
             if message:
+                where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
                 evidence.problems.append(Problem(*where, message))
     return evidence
 

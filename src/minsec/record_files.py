@@ -271,8 +271,8 @@ def read_file(root: Path, file: Path) -> LoadedRecord | list[Problem]:
                 f"rename the file to {result.id}{RECORD_SUFFIX} or fix the id",
             )
         ]
-    # The record holds the data now; keep only the lines (half the memory of 100,000 records).
-    return LoadedRecord(path, result, Document({}, document.lines), _MARKER in raw)
+    # The record holds the data now; keep only what finds the lines (the text, for most files).
+    return LoadedRecord(path, result, document.without_data(), _MARKER in raw)
 
 
 #: Evidence fingerprints live beside their source records and are not records.

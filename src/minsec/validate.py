@@ -112,10 +112,12 @@ def rule_references_resolve(records: Sequence[LoadedRecord], unloaded: frozenset
     for loaded in records:
         for path, table, target in references(loaded.record):
             found = ids[table].get(target)
-            where = (loaded.path, loaded.line_of(*path), _field_name(path))
-            kind = folders[table].record_kind.value
             if found is None and f"records/{table}/{target}.yaml" in unloaded:
                 continue
+            if found is not None and not (found.withdrawn and not loaded.record.withdrawn):  # type: ignore[attr-defined]
+                continue
+            where = (loaded.path, loaded.line_of(*path), _field_name(path))
+            kind = folders[table].record_kind.value
             if found is None:
                 close = difflib.get_close_matches(target, list(ids[table]), n=1, cutoff=0.6)
                 hint = (
