@@ -57,7 +57,7 @@ class Document:
     at a problem, and finding them for every file was a third of the time of reading it.
     """
 
-    __slots__ = ("data", "_lines", "_text")
+    __slots__ = ("_lines", "_text", "data")
 
     def __init__(self, data: dict, lines: dict[Path_, int] | None = None, text: str | None = None) -> None:
         self.data = data
