@@ -160,3 +160,16 @@ def test_a_pipe_is_no_text_and_no_table(mini_repo: MiniRepo, repo_root: Path, tm
     os.mkfifo(package / "data" / "sources.csv")
     code, _, err = run_cli("diff", "--root", tmp_path, repo_root / "datapackage", package)
     assert code == 2 and "sources.csv: not a regular file" in err
+
+
+def test_record_file_that_is_a_link_after_regular_files_of_its_folder(mini_repo: MiniRepo, run_cli, tmp_path) -> None:
+    """Folders are checked once per run, the files in them every time: a link read after a
+    regular file of the same folder is still refused."""
+    deals = mini_repo.root / "records" / "deals"
+    assert sorted(deals.iterdir())  # a regular deal file is read first
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("id: zz-linked\n", encoding="utf-8")
+    (deals / "zz-linked.yaml").symlink_to(outside)
+    code, out, _ = run_cli("validate", "--root", mini_repo.root)
+    assert code == 1
+    assert "records/deals/zz-linked.yaml:1: is a symbolic link or lies in a linked folder" in out
