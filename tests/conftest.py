@@ -6,7 +6,9 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,9 @@ settings.register_profile("minsec", database=None, deadline=None)
 settings.load_profile("minsec")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The record cache of this test session: never the user's own (see minsec.record_cache).
+os.environ["MINSEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="minsec-test-cache-")
 
 #: The article text of the small repository; every quote below occurs in it verbatim.
 MINI_TEXT = (

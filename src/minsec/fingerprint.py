@@ -11,11 +11,13 @@ check proves, how often it can be fooled and why the file does not republish the
 
 import base64
 import hashlib
-import hmac
 import json
 import re
-from collections.abc import Iterator
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 #: Name and version of the scheme; a change to anything below is a new scheme.
 SCHEME = "minsec-fingerprint-1"
@@ -62,15 +64,75 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def hmac_key(key: str) -> bytes:
+    """The HMAC key of a text whose SHA-256 (hex) is ``key``."""
+    return f"{SCHEME}:{key}".encode("ascii")
+
+
 def keyed_hash(key: str, run: str, bits: int = HASH_BITS) -> int:
     """HMAC-SHA256 of ``run`` keyed with the text's SHA-256 (hex), truncated to ``bits``."""
-    digest = hmac.new(f"{SCHEME}:{key}".encode("ascii"), run.encode("utf-8"), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big") >> (64 - bits)
+    return _truncated(_Hmac(hmac_key(key)), run, bits)
+
+
+class _Hmac:
+    """HMAC-SHA256 (RFC 2104) with its keyed inner and outer states made once: hashing a run is
+    then two copies and two updates, a third of the cost of ``hmac.digest`` (which keys both
+    states again for every run; a quote check hashes some 36 runs a record)."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+def _truncated(key: _Hmac, run: str, bits: int) -> int:
+    return int.from_bytes(key.digest(run.encode("utf-8"))[:8], "big") >> (64 - bits)
 
 
 def collision_probability(count: int, bits: int = HASH_BITS) -> float:
     """Chance that a run absent from the text still hashes to one of ``count`` stored values."""
     return 1 - (1 - 2.0**-bits) ** count
+
+
+class HashSet:
+    """A fingerprint's hashes as one sorted array: 4 bytes a hash where a frozenset takes about
+    75, which made the fingerprints of 4,320 sources 230 MB of a 100,000-record run."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Iterable[int]) -> None:
+        ordered = sorted(set(values))
+        self._values = array("I" if not ordered or ordered[-1] < 2**32 else "Q", ordered)
+
+    def __contains__(self, value: object) -> bool:
+        values = self._values
+        index = bisect_left(values, value)  # type: ignore[call-overload]
+        return index < len(values) and values[index] == value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HashSet) and self._values.tolist() == other._values.tolist()
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._values))
+
+    def __repr__(self) -> str:
+        return f"HashSet(<{len(self)} hashes>)"
 
 
 @dataclass(frozen=True)
@@ -79,26 +141,41 @@ class Fingerprint:
 
     source_id: str
     text_sha256: str
-    hashes: frozenset[int]
+    hashes: HashSet
     ngram: int = NGRAM
     bits: int = HASH_BITS
 
     @classmethod
     def of_text(cls, source_id: str, raw: bytes, ngram: int = NGRAM, bits: int = HASH_BITS) -> "Fingerprint":
         key = text_sha256(raw)
-        hashes = frozenset(keyed_hash(key, run, bits) for run in runs(normalise(decode(raw)), ngram))
+        secret = _Hmac(hmac_key(key))
+        hashes = HashSet(_truncated(secret, run, bits) for run in runs(normalise(decode(raw)), ngram))
         return cls(source_id, key, hashes, ngram, bits)
 
+    @cached_property
+    def _key(self) -> _Hmac:
+        return _Hmac(hmac_key(self.text_sha256))
+
     def contains(self, run: str) -> bool:
-        return keyed_hash(self.text_sha256, run, self.bits) in self.hashes
+        return _truncated(self._key, run, self.bits) in self.hashes
 
     def first_missing(self, quote: str) -> tuple[int, str] | None:
         """(token number, run) of the quote's first run not in the text, or None if all are.
 
         A quote shorter than ``ngram`` tokens cannot be checked; the caller refuses it first.
         """
+        # _truncated and HashSet.__contains__ inlined: this loop runs for every run of every quote.
+        inner, outer = self._key._inner, self._key._outer
+        shift, values = 64 - self.bits, self.hashes._values
+        end = len(values)
         for number, run in enumerate(runs(normalise(quote), self.ngram)):
-            if not self.contains(run):
+            first = inner.copy()
+            first.update(run.encode("utf-8"))
+            second = outer.copy()
+            second.update(first.digest())
+            value = int.from_bytes(second.digest()[:8], "big") >> shift
+            index = bisect_left(values, value)
+            if index == end or values[index] != value:
                 return number, run
         return None
 
@@ -109,7 +186,7 @@ class Fingerprint:
     def dumps(self) -> str:
         """The file's text: JSON, the sorted hashes packed big-endian and base64-encoded in lines."""
         width = (self.bits + 7) // 8
-        packed = b"".join(h.to_bytes(width, "big") for h in sorted(self.hashes))
+        packed = b"".join(h.to_bytes(width, "big") for h in self.hashes)  # sorted already
         encoded = base64.b64encode(packed).decode("ascii")
         data = {
             "scheme": SCHEME,
@@ -140,7 +217,7 @@ class Fingerprint:
                 raise ValueError
             packed = base64.b64decode("".join(data["hashes"]), validate=True)
             width = (bits + 7) // 8
-            hashes = frozenset(int.from_bytes(packed[i : i + width], "big") for i in range(0, len(packed), width))
+            hashes = HashSet(int.from_bytes(packed[i : i + width], "big") for i in range(0, len(packed), width))
             if len(packed) % width or len(hashes) != count or len(packed) // width != count:
                 raise ValueError
         except (KeyError, TypeError, ValueError):

@@ -28,6 +28,7 @@ from minsec.models import (
 )
 from minsec.paths import PathError, within
 from minsec.problems import Problem, explain_yaml, with_article
+from minsec.record_cache import RecordCache, cache_dir
 from minsec.yaml_loader import Document, YamlError, load_document, read_capped
 
 if TYPE_CHECKING:
@@ -233,9 +234,12 @@ def _inside(root: Path, path: str, folders_checked: set[str] | None) -> None:
         raise PathError(path)
 
 
-def read_file(root: Path, file: Path, folders_checked: set[str] | None = None) -> LoadedRecord | list[Problem]:
+def read_file(
+    root: Path, file: Path, folders_checked: set[str] | None = None, cache: RecordCache | None = None
+) -> LoadedRecord | list[Problem]:
     """Read and validate one record file below ``root/records``; ``folders_checked`` (shared by
-    the calls of one run) holds the folders already found free of links."""
+    the calls of one run) holds the folders already found free of links, ``cache`` the data of
+    files parsed before (see :mod:`minsec.record_cache`)."""
     top = str(root)
     text = str(file)
     # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).
@@ -266,7 +270,7 @@ def read_file(root: Path, file: Path, folders_checked: set[str] | None = None) -
     raw = b""
     try:
         raw = read_capped(file)
-        document = load_document(raw)
+        document = _parsed(raw, cache)
     except YamlError as error:
         return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
     except OSError as error:
@@ -286,6 +290,20 @@ def read_file(root: Path, file: Path, folders_checked: set[str] | None = None) -
         ]
     # The record holds the data now; keep only what finds the lines (the text, for most files).
     return LoadedRecord(path, result, document.without_data(), _MARKER in raw)
+
+
+def _parsed(raw: bytes, cache: RecordCache | None) -> Document:
+    """``load_document(raw)``, from the cache when these exact bytes were parsed before."""
+    if cache is None:
+        return load_document(raw)
+    key = cache.key(raw)
+    data = cache.get(key)
+    if data is not None:
+        return Document(data, text=raw.decode("utf-8"))
+    document = load_document(raw)
+    if document.plain:
+        cache.put(key, document.data)
+    return document
 
 
 #: Evidence fingerprints live beside their source records and are not records.
@@ -334,11 +352,15 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
     loaded: list[LoadedRecord] = []
     problems: list[Problem] = []
     folders_checked: set[str] = set()
-    with paused_gc():
-        for file in record_files(root) if files is None else files:
-            result = read_file(root, file, folders_checked)
-            if isinstance(result, list):
-                problems.extend(result)
-            else:
-                loaded.append(result)
+    cache = RecordCache(cache_dir())
+    try:
+        with paused_gc():
+            for file in record_files(root) if files is None else files:
+                result = read_file(root, file, folders_checked, cache)
+                if isinstance(result, list):
+                    problems.extend(result)
+                else:
+                    loaded.append(result)
+    finally:
+        cache.save()
     return loaded, problems

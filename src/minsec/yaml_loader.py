@@ -71,6 +71,11 @@ class Document:
             self._text = None
         return self._lines
 
+    @property
+    def plain(self) -> bool:
+        """Whether the fast path read it: plain data, nothing irregular, lines not found yet."""
+        return self._lines is None and self._text is not None
+
     def without_data(self) -> "Document":
         """This document's lines (found now or later) without its data, which a valid record holds."""
         return Document({}, self._lines, self._text)

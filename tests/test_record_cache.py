@@ -1,0 +1,108 @@
+"""The cache of parsed record files makes runs faster, never different (minsec.record_cache)."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import MiniRepo
+from minsec import record_cache
+from minsec.record_files import read_records
+from minsec.validate import validate
+
+
+def _entries(folder: Path) -> int:
+    with sqlite3.connect(folder / "records.sqlite3") as connection:
+        return connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
+
+
+def _outcome(root: Path) -> tuple:
+    report = validate(root)
+    lines = sorted((r.path, r.line_of("id")) for r in report.records)
+    return [r.record for r in report.records], report.problems, lines
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(folder))
+    return folder
+
+
+def test_a_cached_run_gives_what_an_uncached_run_gives(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    first = _outcome(mini_repo.root)  # parses, fills the cache
+    files = len(list((mini_repo.root / "records").rglob("*.yaml")))
+    assert _entries(cache) == files
+    second = _outcome(mini_repo.root)  # from the cache
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    uncached = _outcome(mini_repo.root)
+    assert first == second == uncached
+    assert not first[1]
+
+
+def test_cache_hits_skip_the_parser(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    read_records(mini_repo.root)
+    import minsec.record_files as record_files
+
+    def parse(raw: bytes):
+        raise AssertionError("parsed although cached")
+
+    monkeypatch.setattr(record_files, "load_document", parse)
+    loaded, problems = read_records(mini_repo.root)
+    assert loaded and not problems
+
+
+def test_a_changed_file_is_parsed_again(mini_repo: MiniRepo, cache: Path) -> None:
+    assert not validate(mini_repo.root).problems
+    deal = next((mini_repo.root / "records" / "deals").glob("*.yaml"))
+    deal.write_text(deal.read_text(encoding="utf-8").replace("id: ", "id: renamed-", 1), encoding="utf-8")
+    problems = validate(mini_repo.root).problems
+    assert any(p.path.endswith(deal.name) and p.field == "id" and p.line == 1 for p in problems), problems
+
+
+def test_files_with_problems_are_not_cached(mini_repo: MiniRepo, cache: Path) -> None:
+    bad = mini_repo.root / "records" / "deals" / "broken.yaml"
+    bad.write_text("id: broken\nid: twice\n", encoding="utf-8")
+    first = validate(mini_repo.root).problems
+    before = _entries(cache)
+    second = validate(mini_repo.root).problems
+    assert first == second and any("duplicate key" in p.message for p in first)
+    assert _entries(cache) == before == len(list((mini_repo.root / "records").rglob("*.yaml"))) - 1
+
+
+def test_a_damaged_cache_is_ignored(mini_repo: MiniRepo, cache: Path) -> None:
+    expected = _outcome(mini_repo.root)
+    (cache / "records.sqlite3").write_bytes(b"not a database" * 100)
+    assert _outcome(mini_repo.root) == expected
+
+
+def test_a_cache_entry_that_is_not_data_is_ignored(mini_repo: MiniRepo, cache: Path) -> None:
+    expected = _outcome(mini_repo.root)
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        connection.execute("UPDATE parsed SET data = x'00ff'")
+    assert _outcome(mini_repo.root) == expected
+
+
+def test_an_unwritable_cache_folder_is_no_error(mini_repo: MiniRepo, tmp_path: Path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(blocker / "cache"))  # below a file: cannot be made
+    assert not validate(mini_repo.root).problems
+
+
+def test_old_entries_are_dropped_once_there_are_many(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    monkeypatch.setattr(record_cache, "SPARE_ENTRIES", 0)
+    validate(mini_repo.root)
+    files = _entries(cache)
+    deal = next((mini_repo.root / "records" / "deals").glob("*.yaml"))
+    deal.write_text(deal.read_text(encoding="utf-8") + "note: changed\n", encoding="utf-8")
+    validate(mini_repo.root)
+    assert _entries(cache) == files  # the old version of the deal is gone, the new one is in
+
+
+def test_the_cache_lives_outside_the_repository_by_default(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("MINSEC_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert record_cache.cache_dir() == tmp_path / "xdg" / "minsec"
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    assert record_cache.cache_dir() is None
