@@ -22,7 +22,7 @@ from minsec.paths import within
 from minsec.publish import zenodo
 from minsec.record_files import Dataset, paused_gc
 from minsec.schemas import record_schema
-from minsec.tables import Row, tables
+from minsec.tables import Row, Table, tables
 from minsec.vocabularies import PLOVER_BY_EVENT_TYPE, EventType
 
 #: Folders that a build owns entirely, and single files it owns (README.md and CHANGELOG.md only
@@ -146,16 +146,27 @@ def _render(dataset: Dataset, readme: str | None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     csv_files: dict[str, bytes] = {}
     counts: dict[str, int] = {}
-    for t in all_tables:  # one table's rows at a time
+
+
+    def add_table(t: Table) -> None:  # one table's rows at a time
         rows = t.rows(dataset)
         counts[t.name] = len(rows)
         csv_files[t.name] = render_csv([c.name for c in t.columns], rows)
-        del rows
+
+    # Kind by kind: the tables made from its records' JSON data, its JSON file, then the data goes.
+    for model in MODELS:
+        for t in all_tables:
+            if t.dumped is model:
+                add_table(t)
+        files[f"datapackage/json/{model.folder}.json"] = dump_json(record_json(dataset, model))
+        dataset.forget_dumps(model)
+        files[f"schemas/records/{model.record_kind.value}.schema.json"] = dump_json(record_schema(model))
+    for t in all_tables:
+        if t.dumped is None:
+            add_table(t)
+    csv_files = {t.name: csv_files[t.name] for t in all_tables}  # in the tables' order, as before
     for name, content in csv_files.items():
         files[f"datapackage/data/{name}.csv"] = content
-    for model in MODELS:
-        files[f"datapackage/json/{model.folder}.json"] = dump_json(record_json(dataset, model))
-        files[f"schemas/records/{model.record_kind.value}.schema.json"] = dump_json(record_schema(model))
     for table in all_tables:
         files[f"schemas/tables/{table.name}.schema.json"] = dump_json(table_schema(table))
     package_descriptor = descriptor(dataset, csv_files, all_tables)

@@ -58,6 +58,8 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     rows: Callable[[Dataset], list[Row]] = field(repr=False, compare=False)
+    #: The kind of record whose JSON data (``Dataset.dump``) the rows are made from, if one.
+    dumped: "type[Record] | None" = field(default=None, repr=False, compare=False)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -163,7 +165,7 @@ def _record_table(
             for r in dataset.sorted_of(model)
         ]
 
-    return Table(model.folder, description, tuple(columns), ("id",), rows)
+    return Table(model.folder, description, tuple(columns), ("id",), rows, model)
 
 
 def _child_table(
@@ -191,7 +193,7 @@ def _child_table(
                 out.append({**head, **_scalar_row(item, columns[len(head) :])})
         return out
 
-    return Table(name, description, tuple(columns), key, rows)
+    return Table(name, description, tuple(columns), key, rows, parent)
 
 
 def _first_day(value: str | None) -> str | None:
