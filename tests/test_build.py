@@ -392,3 +392,31 @@ def test_render_runs_without_cyclic_collection(mini_repo, monkeypatch) -> None:
     minsec.build.render(validate(mini_repo.root).dataset)
     assert seen and not any(seen)
     assert gc.isenabled()
+
+
+def test_large_files_wait_on_disk_and_the_build_is_the_same(mini_repo, monkeypatch, tmp_path) -> None:
+    """Rendered files over the spill size wait in a temporary folder (memory at 100,000 records),
+    with the same bytes; where that folder cannot be made, they wait in memory."""
+    import tempfile
+
+    import minsec.build
+    import minsec.rendered
+    from minsec.validate import validate
+
+    dataset = validate(mini_repo.root).dataset
+    in_memory = minsec.build.render(dataset)
+    assert not in_memory.spilled()
+    monkeypatch.setattr(minsec.rendered, "SPILL_BYTES", 0)
+    spilled = minsec.build.render(dataset)
+    assert spilled.spilled() == sorted(in_memory)
+    assert dict(spilled) == dict(in_memory) and list(spilled) == list(in_memory)
+    folder = Path(spilled._folder.name)
+    assert sorted(p.name for p in folder.iterdir())
+    spilled.close()
+    assert not folder.exists()
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocker))  # no temporary folder can be made
+    fallback = minsec.build.render(dataset)
+    assert not fallback.spilled() and dict(fallback) == dict(in_memory)

@@ -106,3 +106,28 @@ def test_the_cache_lives_outside_the_repository_by_default(monkeypatch, tmp_path
     assert record_cache.cache_dir() == tmp_path / "xdg" / "minsec"
     monkeypatch.setenv("MINSEC_CACHE_DIR", "")
     assert record_cache.cache_dir() is None
+
+
+def test_records_share_their_sets_of_given_fields(mini_repo: MiniRepo, monkeypatch) -> None:
+    """Records read share one frozenset per distinct set of given field names (memory), and
+    dump exactly as records validated afresh."""
+    from minsec.models import MODEL_BY_FOLDER
+
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    loaded, _ = read_records(mini_repo.root)
+    by_fields: dict[frozenset, frozenset] = {}
+    for item in loaded:
+        given = item.record.__pydantic_fields_set__
+        assert type(given) is frozenset
+        assert by_fields.setdefault(given, given) is given  # equal sets are one object
+        fresh = MODEL_BY_FOLDER[item.path.split("/")[1]].model_validate(item.record.model_dump(by_alias=True))
+        assert item.record.model_dump(mode="json", by_alias=True) == fresh.model_dump(mode="json", by_alias=True)
+    with pytest.raises(AttributeError):
+        loaded[0].record.note = "changed"  # a read record is not changed in place
+
+
+def test_new_entries_are_written_in_batches(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    monkeypatch.setattr(record_cache, "BATCH", 2)
+    expected = _outcome(mini_repo.root)
+    assert _entries(cache) == len(list((mini_repo.root / "records").rglob("*.yaml")))
+    assert _outcome(mini_repo.root) == expected

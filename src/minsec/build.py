@@ -1,8 +1,9 @@
-"""Building the published files from valid records: in memory first, then one atomic swap.
+"""Building the published files from valid records: all rendered first, then one atomic swap.
 
 Everything generated (``datapackage/``, ``schemas/``, ``CODEBOOK.md``, ``.zenodo.json``) is rendered to bytes
-before anything touches the disk, so ``--check`` compares exactly what a build would
-write, and a failed or interrupted build leaves the previous files whole.
+(large files wait in a temporary folder, see :mod:`minsec.rendered`) before anything in the
+repository changes, so ``--check`` compares exactly what a build would write, and a failed or
+interrupted build leaves the previous files whole.
 """
 
 import csv
@@ -21,6 +22,7 @@ from minsec.models import MODELS, Deal, Event, Record
 from minsec.paths import within
 from minsec.publish import zenodo
 from minsec.record_files import Dataset, paused_gc
+from minsec.rendered import RenderedFiles
 from minsec.schemas import record_schema
 from minsec.tables import Row, Table, tables
 from minsec.vocabularies import PLOVER_BY_EVENT_TYPE, EventType
@@ -132,7 +134,7 @@ def with_contents(readme: str, contents: str) -> str:
     return f"{head}{CONTENTS_START}\n{contents}\n{CONTENTS_END}{tail}"
 
 
-def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
+def render(dataset: Dataset, readme: str | None = None) -> RenderedFiles:
     """Every generated file, path relative to the repository root to its exact bytes.
 
     ``readme`` is the current README.md, whose contents table is regenerated in place.
@@ -141,17 +143,15 @@ def render(dataset: Dataset, readme: str | None = None) -> dict[str, bytes]:
         return _render(dataset, readme)
 
 
-def _render(dataset: Dataset, readme: str | None) -> dict[str, bytes]:
+def _render(dataset: Dataset, readme: str | None) -> RenderedFiles:
     all_tables = tables()
-    files: dict[str, bytes] = {}
-    csv_files: dict[str, bytes] = {}
+    files = RenderedFiles()
     counts: dict[str, int] = {}
-
 
     def add_table(t: Table) -> None:  # one table's rows at a time
         rows = t.rows(dataset)
         counts[t.name] = len(rows)
-        csv_files[t.name] = render_csv([c.name for c in t.columns], rows)
+        files[f"datapackage/data/{t.name}.csv"] = render_csv([c.name for c in t.columns], rows)
 
     # Kind by kind: the tables made from its records' JSON data, its JSON file, then the data goes.
     for model in MODELS:
@@ -164,12 +164,9 @@ def _render(dataset: Dataset, readme: str | None) -> dict[str, bytes]:
     for t in all_tables:
         if t.dumped is None:
             add_table(t)
-    csv_files = {t.name: csv_files[t.name] for t in all_tables}  # in the tables' order, as before
-    for name, content in csv_files.items():
-        files[f"datapackage/data/{name}.csv"] = content
     for table in all_tables:
         files[f"schemas/tables/{table.name}.schema.json"] = dump_json(table_schema(table))
-    package_descriptor = descriptor(dataset, csv_files, all_tables)
+    package_descriptor = descriptor(dataset, files.under("datapackage/data/", ".csv"), all_tables)
     files["datapackage/datapackage.json"] = dump_json(package_descriptor)
     plover = {t.value: (PLOVER_BY_EVENT_TYPE[t].value if t in PLOVER_BY_EVENT_TYPE else None) for t in EventType}
     files["CODEBOOK.md"] = codebook(all_tables, plover).encode("utf-8")
@@ -178,10 +175,10 @@ def _render(dataset: Dataset, readme: str | None) -> dict[str, bytes]:
         files["README.md"] = with_contents(readme, contents_table(counts, package_descriptor["coverage_end"])).encode(
             "utf-8"
         )
-    return dict(sorted(files.items()))
+    return files
 
 
-def render_repository(root: Path, dataset: Dataset) -> dict[str, bytes]:
+def render_repository(root: Path, dataset: Dataset) -> RenderedFiles:
     """``render`` for the repository at ``root``, reading its README.md if there is one, and
     CHANGELOG.md's ``[Unreleased]`` data changes since the last release."""
     from minsec.release import changelog_file
@@ -191,7 +188,7 @@ def render_repository(root: Path, dataset: Dataset) -> dict[str, bytes]:
     changelog = changelog_file(root, files)
     if changelog is not None:
         files["CHANGELOG.md"] = changelog
-    return dict(sorted(files.items()))
+    return files
 
 
 def _on_disk(root: Path) -> dict[str, Path | None]:

@@ -5,6 +5,7 @@ Only Table Schema features that frictionless 5 really enforces are used: enums a
 """
 
 import hashlib
+from collections.abc import Mapping
 
 from minsec._version import RELEASE_DATE, __version__
 from minsec.derive import coverage_end
@@ -102,7 +103,7 @@ def _coverage_end(dataset: Dataset) -> str | None:
     return end.isoformat() if end else None
 
 
-def descriptor(dataset: Dataset, csv_files: dict[str, bytes], tables: tuple[Table, ...]) -> dict:
+def descriptor(dataset: Dataset, csv_files: Mapping[str, bytes], tables: tuple[Table, ...]) -> dict:
     """The whole ``datapackage.json``; ``csv_files`` maps table name to the CSV's bytes."""
     sources = sorted(
         (s for s in dataset.of(Source) if not s.withdrawn),

@@ -23,6 +23,8 @@ from pathlib import Path
 
 #: Entries kept beyond those the last run used, before unused ones are dropped.
 SPARE_ENTRIES = 10_000
+#: New entries written together.
+BATCH = 2_000
 _SCHEMA = "CREATE TABLE IF NOT EXISTS parsed (digest BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
 
 
@@ -86,21 +88,32 @@ class RecordCache:
         if self._connection is not None:
             with contextlib.suppress(ValueError):  # not plain data: never cached
                 self._new[key] = marshal.dumps(data)
+            if len(self._new) >= BATCH:
+                self._write_new()
+
+    def _write_new(self) -> None:
+        """Write the new entries in one transaction (a batch at a time: 100,000 waiting was 100 MB)."""
+        if self._connection is None or not self._new:
+            return
+        try:
+            with self._connection:
+                self._connection.execute("BEGIN")
+                self._connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", self._new.items())
+        except sqlite3.Error:
+            self._connection = None
+        self._used.update(self._new)
+        self._new.clear()
 
     def save(self) -> None:
         """Write the new entries, and drop unused ones once there are many; then close."""
+        self._write_new()
         connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
-            if self._new:
-                with connection:
-                    connection.execute("BEGIN")
-                    connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", self._new.items())
-            used = len(self._used) + len(self._new)
             (count,) = connection.execute("SELECT count(*) FROM parsed").fetchone()
-            if count > used + SPARE_ENTRIES:
-                keep = self._used | self._new.keys()
+            if count > len(self._used) + SPARE_ENTRIES:
+                keep = self._used
                 with connection:
                     connection.execute("BEGIN")
                     connection.execute("CREATE TEMP TABLE kept (digest BLOB PRIMARY KEY)")

@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from minsec.draft.marker import MARKER
 from minsec.models import (
@@ -212,6 +212,30 @@ def _located(model: type[Record], error: dict) -> tuple[str | int, ...]:
     return (first,) if first in fields else ()
 
 
+#: One frozenset for each distinct set of given field names (a few hundred in all).
+_FIELD_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def share_field_sets(model: BaseModel) -> None:
+    """Give ``model`` and the models inside it shared frozensets of their given field names.
+
+    pydantic keeps a new ``set`` of the names given on every model object, 370 bytes on
+    average: a quarter of the memory of the records read (138 MB at 100,000 records). minsec
+    never changes a record once read, so objects that set the same fields can share one; a
+    change would fail loudly (a frozenset cannot be added to) rather than leak into others.
+    """
+    given = frozenset(model.__pydantic_fields_set__)
+    shared = _FIELD_SETS.setdefault(given, given) if len(_FIELD_SETS) < 100_000 else given
+    object.__setattr__(model, "__pydantic_fields_set__", shared)
+    for value in model.__dict__.values():
+        if isinstance(value, BaseModel):
+            share_field_sets(value)
+        elif type(value) is list:
+            for item in value:
+                if isinstance(item, BaseModel):
+                    share_field_sets(item)
+
+
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
     """A problem saying where the file belongs, if it is a valid record of another kind."""
     for other in MODELS:
@@ -294,6 +318,7 @@ def read_file(
                 f"rename the file to {result.id}{RECORD_SUFFIX} or fix the id",
             )
         ]
+    share_field_sets(result)
     # The record holds the data now; keep only what finds the lines (the text, for most files).
     return LoadedRecord(path, result, document.without_data(), _MARKER in raw)
 
