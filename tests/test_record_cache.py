@@ -131,3 +131,19 @@ def test_new_entries_are_written_in_batches(mini_repo: MiniRepo, cache: Path, mo
     expected = _outcome(mini_repo.root)
     assert _entries(cache) == len(list((mini_repo.root / "records").rglob("*.yaml")))
     assert _outcome(mini_repo.root) == expected
+
+
+def test_lines_are_found_from_the_file_when_a_problem_needs_them(mini_repo: MiniRepo, monkeypatch) -> None:
+    """A valid record keeps no text: its lines come from the file, read again, and only while the
+    file still holds the bytes validated (a changed file points at line 1, never a wrong line)."""
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    loaded, _ = read_records(mini_repo.root)
+    deal = next(r for r in loaded if r.path.startswith("records/deals/"))
+    file = mini_repo.root / deal.path
+    text = file.read_text(encoding="utf-8")
+    expected = text[: text.index("\nparties:")].count("\n") + 2
+    assert deal.line_of("parties") == expected
+    again, _ = read_records(mini_repo.root)
+    changed = next(r for r in again if r.path == deal.path)
+    file.write_text("# a comment line moves every field down\n" + text, encoding="utf-8")
+    assert changed.line_of("parties") == 1

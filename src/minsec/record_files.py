@@ -2,6 +2,7 @@
 
 import difflib
 import gc
+import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -319,8 +320,28 @@ def read_file(
             )
         ]
     share_field_sets(result)
-    # The record holds the data now; keep only what finds the lines (the text, for most files).
-    return LoadedRecord(path, result, document.without_data(), _MARKER in raw)
+    # The record holds the data now; keep only what finds the lines (the file, for most files).
+    return LoadedRecord(path, result, document.without_data(_Reread(file, raw)), _MARKER in raw)
+
+
+class _Reread:
+    """A record file's text read again to find its lines for a message, if its bytes are still
+    those validated (None otherwise). Keeping every text instead was 166 MB at 100,000 records."""
+
+    __slots__ = ("_digest", "_file")
+
+    def __init__(self, file: Path, raw: bytes) -> None:
+        self._file = str(file)
+        self._digest = hashlib.blake2b(raw, digest_size=16).digest()
+
+    def __call__(self) -> str | None:
+        try:
+            raw = read_capped(Path(self._file))
+        except (OSError, YamlError):
+            return None
+        if hashlib.blake2b(raw, digest_size=16).digest() != self._digest:
+            return None
+        return raw.decode("utf-8")
 
 
 def _parsed(raw: bytes, cache: RecordCache | None) -> Document:

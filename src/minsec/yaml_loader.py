@@ -11,6 +11,7 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -59,15 +60,20 @@ class Document:
 
     __slots__ = ("_lines", "_text", "data")
 
-    def __init__(self, data: dict, lines: dict[Path_, int] | None = None, text: str | None = None) -> None:
+    def __init__(
+        self, data: dict, lines: dict[Path_, int] | None = None, text: "str | Callable[[], str | None] | None" = None
+    ) -> None:
         self.data = data
         self._lines = lines
         self._text = text
 
     @property
     def lines(self) -> dict[Path_, int]:
+        """Each field path's line; ``text`` may be a function that reads the text again (None if
+        it is gone or changed: then every field is on line 1)."""
         if self._lines is None:
-            self._lines = _parse(self._text, LIBYAML).lines if self._text is not None else {}
+            text = self._text() if callable(self._text) else self._text
+            self._lines = _parse(text, LIBYAML).lines if text is not None else {}
             self._text = None
         return self._lines
 
@@ -76,9 +82,10 @@ class Document:
         """Whether the fast path read it: plain data, nothing irregular, lines not found yet."""
         return self._lines is None and self._text is not None
 
-    def without_data(self) -> "Document":
-        """This document's lines (found now or later) without its data, which a valid record holds."""
-        return Document({}, self._lines, self._text)
+    def without_data(self, reread: "Callable[[], str | None] | None" = None) -> "Document":
+        """This document's lines without its data, which a valid record holds; lines not found
+        yet are found from ``reread()`` if given (the text itself is not kept), else from the text."""
+        return Document({}, self._lines, None if self._lines is not None else reread or self._text)
 
     def line_of(self, path: Path_) -> int:
         """The line of ``path`` or of its nearest parent that has one (1 for the whole file)."""
