@@ -420,3 +420,18 @@ def test_large_files_wait_on_disk_and_the_build_is_the_same(mini_repo, monkeypat
     monkeypatch.setattr(tempfile, "tempdir", str(blocker))  # no temporary folder can be made
     fallback = minsec.build.render(dataset)
     assert not fallback.spilled() and dict(fallback) == dict(in_memory)
+
+
+def test_csv_encoded_in_batches_is_the_whole_text() -> None:
+    import csv
+    import io
+
+    from minsec.build import render_csv
+
+    rows = [{"id": f"r{i}", "text": f'line "{i}"\nü,' * (i % 3), "n": i / 2} for i in range(9000)]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "text", "n"])
+    for row in rows:
+        writer.writerow([row["id"], row["text"], str(int(row["n"])) if row["n"].is_integer() else str(row["n"])])
+    assert render_csv(["id", "text", "n"], rows) == buffer.getvalue().encode("utf-8")
