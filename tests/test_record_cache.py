@@ -147,3 +147,49 @@ def test_lines_are_found_from_the_file_when_a_problem_needs_them(mini_repo: Mini
     changed = next(r for r in again if r.path == deal.path)
     file.write_text("# a comment line moves every field down\n" + text, encoding="utf-8")
     assert changed.line_of("parties") == 1
+
+
+# --- quotes found in fingerprints ---
+
+
+def _fingerprint_file(mini_repo: MiniRepo) -> Path:
+    from conftest import SOURCE_ID
+
+    return mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+
+
+def test_quotes_found_before_are_not_hashed_again(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    from minsec.fingerprint import Fingerprint
+
+    first = validate(mini_repo.root)
+    assert not first.problems and set(first.evidence.values()) == {"fingerprint"}
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        assert connection.execute("SELECT count(*) FROM quotes_found").fetchone()[0] > 0
+
+    def hashed(self, quote):
+        raise AssertionError("hashed although found before")
+
+    monkeypatch.setattr(Fingerprint, "first_missing", hashed)
+    assert validate(mini_repo.root).problems == first.problems
+
+
+def test_a_changed_fingerprint_checks_its_quotes_again(mini_repo: MiniRepo, cache: Path) -> None:
+    """A fingerprint with other hashes (same source, same text hash) finds its quotes afresh."""
+    from minsec.fingerprint import Fingerprint, HashSet
+
+    assert not validate(mini_repo.root).problems
+    path = _fingerprint_file(mini_repo)
+    whole = Fingerprint.loads(path.read_text(encoding="utf-8"))
+    emptier = Fingerprint(whole.source_id, whole.text_sha256, HashSet(sorted(whole.hashes)[::2]))
+    path.write_text(emptier.dumps(), encoding="utf-8")
+    problems = validate(mini_repo.root).problems
+    assert problems and all("checked against its fingerprint" in p.message for p in problems)
+
+
+def test_quotes_not_found_are_never_cached(mini_repo: MiniRepo, cache: Path) -> None:
+    claim = next((mini_repo.root / "records" / "claims").glob("*.yaml"))
+    text = claim.read_text(encoding="utf-8")
+    claim.write_text(text.replace("quote: ", "quote: Words the article never had, then ", 1), encoding="utf-8")
+    first = validate(mini_repo.root).problems
+    assert any("not found in the text" in p.message for p in first)
+    assert validate(mini_repo.root).problems == first

@@ -28,6 +28,7 @@ from minsec.fingerprint import (
 from minsec.models import Citation, Source
 from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem
+from minsec.record_cache import QuoteCache, cache_dir
 from minsec.record_files import LoadedRecord
 
 #: The floor below which a quote is not evidence ("ion wit", one word): at least this many
@@ -198,6 +199,8 @@ class Evidence:
     problems: list[Problem] = field(default_factory=list)
     how: dict[str, str] = field(default_factory=dict)
     checkers: "dict[str, SourceText | Fingerprint]" = field(default_factory=dict)
+    #: Quotes found in fingerprints on earlier runs (see :mod:`minsec.record_cache`).
+    found: QuoteCache | None = None
 
     def quote_problem(self, source_id: str, quote: str) -> str | None:
         """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
@@ -208,7 +211,7 @@ class Evidence:
         quote = normalise(quote)
         if isinstance(checker, SourceText) and checker.find(quote) < 0:
             return f"not found in the text of {source_id!r}; {first_difference(quote, checker.text)}; {VERBATIM}"
-        if isinstance(checker, Fingerprint) and (missing := checker.first_missing(quote)) is not None:
+        if isinstance(checker, Fingerprint) and (missing := self._first_missing(checker, quote)) is not None:
             number, run = missing
             return (
                 f"not found in the text of {source_id!r} (checked against its fingerprint): "
@@ -217,6 +220,18 @@ class Evidence:
                 f"{VERBATIM}"
             )
         return None
+
+    def _first_missing(self, fingerprint: Fingerprint, quote: str) -> tuple[int, str] | None:
+        """``fingerprint.first_missing(quote)``, skipped for a quote found in the same fingerprint before."""
+        if self.found is None or not self.found.active:
+            return fingerprint.first_missing(quote)
+        key = self.found.quote_key(fingerprint.digest, quote)
+        if self.found.found(key):
+            return None
+        missing = fingerprint.first_missing(quote)
+        if missing is None:
+            self.found.remember_found(key)
+        return missing
 
 
 def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], evidence: Evidence):  # type: ignore[no-untyped-def]
@@ -293,7 +308,15 @@ def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], e
 
 def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path] = ()) -> Evidence:
     """Every quote is long enough and occurs in its source's text, or in its fingerprint."""
-    evidence = Evidence()
+    evidence = Evidence(found=QuoteCache(cache_dir()))
+    try:
+        _check(root, records, corpus, evidence)
+    finally:
+        evidence.found.save()  # type: ignore[union-attr]
+    return evidence
+
+
+def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], evidence: Evidence) -> None:
     checkers = evidence.checkers
     source_ids = set()
     for loaded in records:
@@ -317,7 +340,6 @@ def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence
             if message:
                 where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
                 evidence.problems.append(Problem(*where, message))
-    return evidence
 
 
 @dataclass

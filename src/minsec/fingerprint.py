@@ -153,6 +153,14 @@ class Fingerprint:
         return cls(source_id, key, hashes, ngram, bits)
 
     @cached_property
+    def digest(self) -> bytes:
+        """A hash of everything a quote check reads: two fingerprints with the same digest
+        find the same quotes."""
+        values = self.hashes._values
+        head = f"{SCHEME}|{self.text_sha256}|{self.ngram}|{self.bits}|{values.typecode}|".encode("ascii")
+        return hashlib.sha256(head + values.tobytes()).digest()
+
+    @cached_property
     def _key(self) -> _Hmac:
         return _Hmac(hmac_key(self.text_sha256))
 

@@ -1,17 +1,23 @@
-"""A cache of parsed record files between runs, keyed by each file's exact bytes.
+"""A cache of work that depends only on bytes, kept between runs: parsed record files, and
+quotes found in a source's fingerprint.
 
 ``minsec build`` validates before it writes, so a ``validate`` then a ``build`` parsed every
-file twice, and parsing is most of reading. The cache keeps the data of each regular file
-that parsed cleanly, under a hash of its bytes and of the parser itself (the code of
-:mod:`minsec.yaml_loader`, PyYAML's version, whether libyaml read it): a file whose bytes
-change is parsed again, a file with problems is never cached, and every check after parsing
-(models, set rules, quotes) runs on every run. So the cache can make a run faster, never
-different.
+file and hashed every quote twice, and those are most of a run. The cache keeps
+
+- the data of each regular file that parsed cleanly, under a hash of its bytes and of the
+  parser itself (the code of :mod:`minsec.yaml_loader`, PyYAML's version, whether libyaml
+  read it);
+- each quote found in a fingerprint, under a hash of the quote, of the fingerprint's content
+  and of the code that checks it (:mod:`minsec.fingerprint`).
+
+A file whose bytes change is parsed again, a file with problems and a quote not found are
+never cached, and every other check (models, set rules, quotes against texts) runs on every
+run. So the cache can make a run faster, never different.
 
 It lives outside the repository (``$MINSEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/minsec``,
 else ``~/.cache/minsec``), so that a pull request cannot bring entries with it. Set
-``MINSEC_CACHE_DIR`` to an empty string to read without a cache. Any problem with the cache
-(a read-only home, a locked or damaged file) is not the user's: minsec then reads without it.
+``MINSEC_CACHE_DIR`` to an empty string to run without a cache. Any problem with the cache
+(a read-only home, a locked or damaged file) is not the user's: minsec then runs without it.
 """
 
 import contextlib
@@ -20,12 +26,13 @@ import marshal
 import os
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
-#: Entries kept beyond those the last run used, before unused ones are dropped.
+#: Entries of a kind kept beyond those the last run used, before unused ones are dropped.
 SPARE_ENTRIES = 10_000
 #: New entries written together.
 BATCH = 2_000
-_SCHEMA = "CREATE TABLE IF NOT EXISTS parsed (digest BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
+FILE_NAME = "records.sqlite3"
 
 
 def cache_dir() -> Path | None:
@@ -37,57 +44,56 @@ def cache_dir() -> Path | None:
     return Path(base) / "minsec"
 
 
-def _parser_salt() -> bytes:
-    """What else decides a file's data besides its bytes: the loader's code and PyYAML's build."""
-    import yaml
-
-    from minsec import yaml_loader
-
-    code = Path(yaml_loader.__file__).read_bytes()
-    return hashlib.sha256(code + f"|{yaml.__version__}|{yaml_loader.LIBYAML}".encode()).digest()
+def _code_salt(module: ModuleType, extra: str = "") -> bytes:
+    """A hash of the code that produced the cached results (and anything else they depend on)."""
+    code = Path(module.__file__ or "").read_bytes()
+    return hashlib.sha256(code + extra.encode("utf-8")).digest()
 
 
-class RecordCache:
-    """One run's use of the cache: look files up by their bytes, remember the new ones, save at the end."""
+class _Store:
+    """One kind of entry (one table) for one run: look up, remember new entries, save at the end."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, table: str, salt: "bytes | None" = None) -> None:
         self._connection: sqlite3.Connection | None = None
+        self._table = table
         self._new: dict[bytes, bytes] = {}
         self._used: set[bytes] = set()
-        self._salt = b""
-        if folder is None:
+        self._salt = salt or b""
+        if folder is None or salt is None:
             return
         try:
-            self._salt = _parser_salt()
             folder.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(folder / "records.sqlite3", timeout=1.0, isolation_level=None)
-            connection.execute(_SCHEMA)
+            connection = sqlite3.connect(folder / FILE_NAME, timeout=1.0, isolation_level=None)
+            connection.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (digest BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
+            )
             self._connection = connection
         except (OSError, sqlite3.Error):
             self._connection = None  # no cache this run; see the module docstring
 
-    def key(self, raw: bytes) -> bytes:
-        return hashlib.blake2b(raw, digest_size=20, key=self._salt[:64]).digest()
+    @property
+    def active(self) -> bool:
+        return self._connection is not None
 
-    def get(self, key: bytes) -> dict | None:
-        """The cached data of the file whose key is ``key``, if any."""
+    def key(self, content: bytes) -> bytes:
+        return hashlib.blake2b(content, digest_size=20, key=self._salt[:64]).digest()
+
+    def get(self, key: bytes) -> bytes | None:
         if self._connection is None:
             return None
         try:
-            row = self._connection.execute("SELECT data FROM parsed WHERE digest = ?", (key,)).fetchone()
-            data = marshal.loads(row[0]) if row else None
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
+            row = self._connection.execute(f"SELECT data FROM {self._table} WHERE digest = ?", (key,)).fetchone()
+        except sqlite3.Error:
             self._connection = None
             return None
-        if type(data) is not dict:
+        if row is None:
             return None
         self._used.add(key)
-        return data
+        return row[0]
 
-    def put(self, key: bytes, data: dict) -> None:
+    def put(self, key: bytes, data: bytes) -> None:
         if self._connection is not None:
-            with contextlib.suppress(ValueError):  # not plain data: never cached
-                self._new[key] = marshal.dumps(data)
+            self._new[key] = data
             if len(self._new) >= BATCH:
                 self._write_new()
 
@@ -98,7 +104,7 @@ class RecordCache:
         try:
             with self._connection:
                 self._connection.execute("BEGIN")
-                self._connection.executemany("INSERT OR REPLACE INTO parsed VALUES (?, ?)", self._new.items())
+                self._connection.executemany(f"INSERT OR REPLACE INTO {self._table} VALUES (?, ?)", self._new.items())
         except sqlite3.Error:
             self._connection = None
         self._used.update(self._new)
@@ -111,17 +117,74 @@ class RecordCache:
         if connection is None:
             return
         try:
-            (count,) = connection.execute("SELECT count(*) FROM parsed").fetchone()
+            (count,) = connection.execute(f"SELECT count(*) FROM {self._table}").fetchone()
             if count > len(self._used) + SPARE_ENTRIES:
-                keep = self._used
                 with connection:
                     connection.execute("BEGIN")
                     connection.execute("CREATE TEMP TABLE kept (digest BLOB PRIMARY KEY)")
-                    connection.executemany("INSERT INTO kept VALUES (?)", ((k,) for k in keep))
-                    connection.execute("DELETE FROM parsed WHERE digest NOT IN (SELECT digest FROM kept)")
+                    connection.executemany("INSERT INTO kept VALUES (?)", ((k,) for k in self._used))
+                    connection.execute(f"DELETE FROM {self._table} WHERE digest NOT IN (SELECT digest FROM kept)")
         except sqlite3.Error:
             pass  # the cache stays as it was; the run's results do not depend on it
         finally:
             connection.close()
             self._new.clear()
             self._used.clear()
+
+
+def _parser_salt() -> bytes | None:
+    import yaml
+
+    from minsec import yaml_loader
+
+    try:
+        return _code_salt(yaml_loader, f"|{yaml.__version__}|{yaml_loader.LIBYAML}")
+    except OSError:
+        return None
+
+
+class RecordCache(_Store):
+    """Parsed record files by their bytes: the data of each, as :func:`minsec.yaml_loader.load_document` gives it."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder, "parsed", _parser_salt() if folder is not None else None)
+
+    def get_data(self, key: bytes) -> dict | None:
+        """The cached data of the file whose key is ``key``, if any."""
+        raw = self.get(key)
+        if raw is None:
+            return None
+        try:
+            data = marshal.loads(raw)
+        except (ValueError, EOFError, TypeError):
+            return None
+        return data if type(data) is dict else None
+
+    def put_data(self, key: bytes, data: dict) -> None:
+        with contextlib.suppress(ValueError):  # not plain data: never cached
+            self.put(key, marshal.dumps(data))
+
+
+def _fingerprint_salt() -> bytes | None:
+    from minsec import fingerprint
+
+    try:
+        return _code_salt(fingerprint)
+    except OSError:
+        return None
+
+
+class QuoteCache(_Store):
+    """Quotes found in a fingerprint, by the quote and the fingerprint's content."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder, "quotes_found", _fingerprint_salt() if folder is not None else None)
+
+    def quote_key(self, fingerprint_digest: bytes, quote: str) -> bytes:
+        return self.key(fingerprint_digest + quote.encode("utf-8", "surrogatepass"))
+
+    def found(self, key: bytes) -> bool:
+        return self.get(key) is not None
+
+    def remember_found(self, key: bytes) -> None:
+        self.put(key, b"")

@@ -349,12 +349,12 @@ def _parsed(raw: bytes, cache: RecordCache | None) -> Document:
     if cache is None:
         return load_document(raw)
     key = cache.key(raw)
-    data = cache.get(key)
+    data = cache.get_data(key)
     if data is not None:
         return Document(data, text=raw.decode("utf-8"))
     document = load_document(raw)
     if document.plain:
-        cache.put(key, document.data)
+        cache.put_data(key, document.data)
     return document
 
 
