@@ -119,6 +119,8 @@ def test_records_share_their_sets_of_given_fields(mini_repo: MiniRepo, monkeypat
     for item in loaded:
         given = item.record.__pydantic_fields_set__
         assert type(given) is frozenset
+        for citation in item.record.citations if hasattr(item.record, "citations") else ():
+            assert type(citation.__pydantic_fields_set__) is frozenset  # models inside records too
         assert by_fields.setdefault(given, given) is given  # equal sets are one object
         fresh = MODEL_BY_FOLDER[item.path.split("/")[1]].model_validate(item.record.model_dump(by_alias=True))
         assert item.record.model_dump(mode="json", by_alias=True) == fresh.model_dump(mode="json", by_alias=True)

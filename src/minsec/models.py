@@ -99,7 +99,7 @@ def _check_text(value: str) -> str:
                 raise ValueError(f"contains {_describe(char)}; remove it")
     if value.startswith(_FORMULA_START):
         raise ValueError(f"starts with {value[0]!r}, which spreadsheets run as a formula; reword it")
-    if unicodedata.normalize("NFC", value) != value:
+    if not unicodedata.is_normalized("NFC", value):
         raise ValueError("is not Unicode NFC; normalise it (your editor can, or unicodedata.normalize)")
     return value
 

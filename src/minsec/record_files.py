@@ -4,11 +4,12 @@ import difflib
 import gc
 import hashlib
 import os
+import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -228,13 +229,27 @@ def share_field_sets(model: BaseModel) -> None:
     given = frozenset(model.__pydantic_fields_set__)
     shared = _FIELD_SETS.setdefault(given, given) if len(_FIELD_SETS) < 100_000 else given
     object.__setattr__(model, "__pydantic_fields_set__", shared)
-    for value in model.__dict__.values():
+    values = model.__dict__
+    for name in _nested_fields(type(model)):
+        value = values[name]
         if isinstance(value, BaseModel):
             share_field_sets(value)
         elif type(value) is list:
             for item in value:
                 if isinstance(item, BaseModel):
                     share_field_sets(item)
+
+
+@cache
+def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` whose values can hold models (a model, or a list of them)."""
+
+    def holds_models(annotation: object) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return True
+        return any(holds_models(argument) for argument in typing.get_args(annotation))
+
+    return tuple(name for name, info in model.model_fields.items() if holds_models(info.annotation))
 
 
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:
