@@ -91,6 +91,22 @@ class _Store:
         self._used.add(key)
         return row[0]
 
+    def get_many(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        """The entries of those of ``keys`` that are cached, in one query."""
+        if self._connection is None or not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        try:
+            rows = self._connection.execute(
+                f"SELECT digest, data FROM {self._table} WHERE digest IN ({marks})", keys
+            ).fetchall()
+        except sqlite3.Error:
+            self._connection = None
+            return {}
+        found = dict(rows)
+        self._used.update(found)
+        return found
+
     def put(self, key: bytes, data: bytes) -> None:
         if self._connection is not None:
             self._new[key] = data
@@ -159,6 +175,18 @@ class RecordCache(_Store):
         except (ValueError, EOFError, TypeError):
             return None
         return data if type(data) is dict else None
+
+    def get_many_data(self, keys: list[bytes]) -> dict[bytes, dict]:
+        """The cached data of those of ``keys`` that are cached, in one query."""
+        found = {}
+        for key, raw in self.get_many(keys).items():
+            try:
+                data = marshal.loads(raw)
+            except (ValueError, EOFError, TypeError):
+                continue
+            if type(data) is dict:
+                found[key] = data
+        return found
 
     def put_data(self, key: bytes, data: dict) -> None:
         with contextlib.suppress(ValueError):  # not plain data: never cached

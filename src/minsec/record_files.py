@@ -286,6 +286,24 @@ def read_file(
     """Read and validate one record file below ``root/records``; ``folders_checked`` (shared by
     the calls of one run) holds the folders already found free of links, ``cache`` the data of
     files parsed before (see :mod:`minsec.record_cache`)."""
+    read = _read_bytes(root, file, folders_checked)
+    if isinstance(read, list):
+        return read
+    cached = cache.get_data(cache.key(read.raw)) if cache is not None else None
+    return _validated(read, cache, cached)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A record file's bytes, where it is and what kind of record it must hold."""
+
+    file: Path
+    path: str
+    model: type[Record]
+    raw: bytes
+
+
+def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Read | list[Problem]:
     top = str(root)
     text = str(file)
     # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).
@@ -313,18 +331,30 @@ def read_file(
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if file.suffix != RECORD_SUFFIX:
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
-    raw = b""
     try:
-        raw = read_capped(file)
-        document = _parsed(raw, cache)
+        return _Read(file, path, model, read_capped(file))
     except YamlError as error:
-        return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
+        return [Problem(path, error.line, "", explain_yaml(error.message, b"", error.line))]
     except OSError as error:
         return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
+
+
+def _validated(read: _Read, cache: RecordCache | None, cached: dict | None) -> LoadedRecord | list[Problem]:
+    """The record in ``read``'s bytes (``cached``: their data, parsed on an earlier run), or its problems."""
+    path, model, raw = read.path, read.model, read.raw
+    try:
+        if cached is not None:
+            document = Document(cached, text=raw.decode("utf-8"))
+        else:
+            document = load_document(raw)
+            if cache is not None and document.plain:
+                cache.put_data(cache.key(raw), document.data)
+    except YamlError as error:
+        return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
     result = parse_record(model, document, path)
     if isinstance(result, list):
         return _misfiled(document, path, model) or result
-    if result.id != file.stem:
+    if result.id != read.file.stem:
         return [
             Problem(
                 path,
@@ -336,7 +366,7 @@ def read_file(
         ]
     share_field_sets(result)
     # The record holds the data now; keep only what finds the lines (the file, for most files).
-    return LoadedRecord(path, result, document.without_data(_Reread(file, raw)), _MARKER in raw)
+    return LoadedRecord(path, result, document.without_data(_Reread(read.file, raw)), _MARKER in raw)
 
 
 class _Reread:
@@ -359,19 +389,8 @@ class _Reread:
         return raw.decode("utf-8")
 
 
-def _parsed(raw: bytes, cache: RecordCache | None) -> Document:
-    """``load_document(raw)``, from the cache when these exact bytes were parsed before."""
-    if cache is None:
-        return load_document(raw)
-    key = cache.key(raw)
-    data = cache.get_data(key)
-    if data is not None:
-        return Document(data, text=raw.decode("utf-8"))
-    document = load_document(raw)
-    if document.plain:
-        cache.put_data(key, document.data)
-    return document
-
+#: Files read, then looked up in the cache, together.
+_BATCH = 256
 
 #: Evidence fingerprints live beside their source records and are not records.
 FINGERPRINT_SUFFIX = ".fingerprint"
@@ -422,12 +441,17 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
     cache = RecordCache(cache_dir())
     try:
         with paused_gc():
-            for file in record_files(root) if files is None else files:
-                result = read_file(root, file, folders_checked, cache)
-                if isinstance(result, list):
-                    problems.extend(result)
-                else:
-                    loaded.append(result)
+            every = record_files(root) if files is None else list(files)
+            for start in range(0, len(every), _BATCH):
+                reads = [_read_bytes(root, file, folders_checked) for file in every[start : start + _BATCH]]
+                keys = {id(read): cache.key(read.raw) for read in reads if isinstance(read, _Read)}
+                found = cache.get_many_data(list(keys.values()))
+                for read in reads:
+                    result = read if isinstance(read, list) else _validated(read, cache, found.get(keys[id(read)]))
+                    if isinstance(result, list):
+                        problems.extend(result)
+                    else:
+                        loaded.append(result)
     finally:
         cache.save()
     return loaded, problems
