@@ -7,7 +7,7 @@ committed fingerprint is checked against the text), and against the fingerprint
 
 import os
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,6 +201,7 @@ class Evidence:
     checkers: "dict[str, SourceText | Fingerprint]" = field(default_factory=dict)
     #: Quotes found in fingerprints on earlier runs (see :mod:`minsec.record_cache`).
     found: QuoteCache | None = None
+    _known_found: set[bytes] = field(default_factory=set, repr=False)
 
     def quote_problem(self, source_id: str, quote: str) -> str | None:
         """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
@@ -221,12 +222,25 @@ class Evidence:
             )
         return None
 
+    def look_up(self, quotes: Iterable[tuple[str, str]]) -> None:
+        """Look up at once which of these (source id, quote) pairs were found on earlier runs
+        (one query for many quotes instead of one each)."""
+        if self.found is None or not self.found.active:
+            return
+        keys = []
+        for source_id, quote in quotes:
+            checker = self.checkers.get(source_id)
+            if isinstance(checker, Fingerprint):
+                keys.append(self.found.quote_key(checker.digest, normalise(quote)))
+        for start in range(0, len(keys), 500):
+            self._known_found.update(self.found.get_many(keys[start : start + 500]))
+
     def _first_missing(self, fingerprint: Fingerprint, quote: str) -> tuple[int, str] | None:
         """``fingerprint.first_missing(quote)``, skipped for a quote found in the same fingerprint before."""
         if self.found is None or not self.found.active:
             return fingerprint.first_missing(quote)
         key = self.found.quote_key(fingerprint.digest, quote)
-        if self.found.found(key):
+        if key in self._known_found or self.found.found(key):
             return None
         missing = fingerprint.first_missing(quote)
         if missing is None:
@@ -334,12 +348,13 @@ def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], 
         if stem not in source_ids and not (folder / f"{stem}.yaml").exists():
             where = orphan.relative_to(root).as_posix()
             evidence.problems.append(Problem(where, 1, "", "no source record has this id; remove the file"))
-    for loaded in records:
-        for path, citation in citations(loaded.record):
-            message = evidence.quote_problem(citation.source_id, citation.quote)
-            if message:
-                where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
-                evidence.problems.append(Problem(*where, message))
+    quoted = [(loaded, path, citation) for loaded in records for path, citation in citations(loaded.record)]
+    evidence.look_up((citation.source_id, citation.quote) for _, _, citation in quoted)
+    for loaded, path, citation in quoted:
+        message = evidence.quote_problem(citation.source_id, citation.quote)
+        if message:
+            where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
+            evidence.problems.append(Problem(*where, message))
 
 
 @dataclass
