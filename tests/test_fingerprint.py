@@ -373,3 +373,17 @@ def test_keyed_hash_is_the_standard_hmac(key: str, run: str) -> None:
 
     expected = hmac.new(key.encode("utf-8"), run.encode("utf-8"), hashlib.sha256).digest()
     assert _Hmac(key.encode("utf-8")).digest(run.encode("utf-8")) == expected
+
+
+@settings(max_examples=100)
+@given(
+    st.integers(min_value=1, max_value=10).flatmap(
+        lambda w: st.tuples(st.just(w), st.lists(st.integers(0, 2 ** (8 * w) - 1)))
+    )
+)
+def test_packed_hashes_unpack_to_the_numbers_written(width_and_numbers: tuple[int, list[int]]) -> None:
+    from minsec.fingerprint import _unpacked
+
+    width, numbers = width_and_numbers
+    packed = b"".join(n.to_bytes(width, "big") for n in numbers)
+    assert list(_unpacked(packed, width)) == numbers

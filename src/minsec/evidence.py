@@ -25,7 +25,7 @@ from minsec.fingerprint import (
     text_sha256,
     token_spans,
 )
-from minsec.models import Citation, Source
+from minsec.models import Citation, Source, container_fields
 from minsec.paths import PathError, read_regular, within
 from minsec.problems import Problem
 from minsec.record_cache import QuoteCache, cache_dir
@@ -90,9 +90,10 @@ def _unusable(error: Exception) -> str:
 
 def citations(item: BaseModel, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Citation]]:
     """(field path, citation) for every citation in a record, nested ones included."""
-    for name, info in type(item).model_fields.items():
+    fields = type(item).model_fields
+    for name in container_fields(type(item)):
         value = getattr(item, name)
-        key = info.alias or name
+        key = fields[name].alias or name
         for index, element in enumerate(value) if isinstance(value, list) else ():
             if isinstance(element, Citation):
                 yield (*path, key, index), element

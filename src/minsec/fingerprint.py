@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import re
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
@@ -102,6 +103,22 @@ def _truncated(key: _Hmac, run: str, bits: int) -> int:
 def collision_probability(count: int, bits: int = HASH_BITS) -> float:
     """Chance that a run absent from the text still hashes to one of ``count`` stored values."""
     return 1 - (1 - 2.0**-bits) ** count
+
+
+def _unpacked(packed: bytes, width: int) -> "array[int] | list[int]":
+    """The big-endian numbers of ``width`` bytes each in ``packed``: for widths up to 8, by
+    placing each number's bytes in an 8-byte word with slice assignments (C loops), a tenth of
+    the time of one ``int.from_bytes`` a number."""
+    count = len(packed) // width
+    if width > 8:
+        return [int.from_bytes(packed[i : i + width], "big") for i in range(0, len(packed), width)]
+    words = bytearray(8 * count)
+    for byte in range(width):
+        words[8 - width + byte :: 8] = packed[byte::width]
+    numbers = array("Q", bytes(words))
+    if sys.byteorder == "little":
+        numbers.byteswap()
+    return numbers
 
 
 class HashSet:
@@ -225,8 +242,10 @@ class Fingerprint:
                 raise ValueError
             packed = base64.b64decode("".join(data["hashes"]), validate=True)
             width = (bits + 7) // 8
-            hashes = HashSet(int.from_bytes(packed[i : i + width], "big") for i in range(0, len(packed), width))
-            if len(packed) % width or len(hashes) != count or len(packed) // width != count:
+            if len(packed) % width or len(packed) // width != count:
+                raise ValueError
+            hashes = HashSet(_unpacked(packed, width))
+            if len(hashes) != count:
                 raise ValueError
         except (KeyError, TypeError, ValueError):
             raise FingerprintError(

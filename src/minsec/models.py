@@ -7,7 +7,9 @@ them, so a description or constraint written here is written once.
 
 import datetime as dt
 import re
+import typing
 import unicodedata
+from functools import cache
 from typing import Annotated, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
@@ -190,6 +192,19 @@ def _unique(values: list[str], what: str) -> None:
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
         raise ValueError(f"{what} {', '.join(map(repr, repeated))} listed more than once; list each once")
+
+
+@cache
+def container_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` that can hold a list or a model: where walks over a record's
+    nested values (references, citations) need to look, found once per model."""
+
+    def holds(annotation: object) -> bool:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return True
+        return typing.get_origin(annotation) is list or any(holds(a) for a in typing.get_args(annotation))
+
+    return tuple(name for name, info in model.model_fields.items() if holds(info.annotation))
 
 
 class Citation(BaseModel):

@@ -4,12 +4,11 @@ import difflib
 import gc
 import hashlib
 import os
-import typing
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from minsec.models import (
     URL_PATTERN,
     WIKIDATA_PATTERN,
     Record,
+    container_fields,
 )
 from minsec.paths import PathError, within
 from minsec.problems import Problem, explain_yaml, with_article
@@ -230,7 +230,7 @@ def share_field_sets(model: BaseModel) -> None:
     shared = _FIELD_SETS.setdefault(given, given) if len(_FIELD_SETS) < 100_000 else given
     object.__setattr__(model, "__pydantic_fields_set__", shared)
     values = model.__dict__
-    for name in _nested_fields(type(model)):
+    for name in container_fields(type(model)):
         value = values[name]
         if isinstance(value, BaseModel):
             share_field_sets(value)
@@ -238,18 +238,6 @@ def share_field_sets(model: BaseModel) -> None:
             for item in value:
                 if isinstance(item, BaseModel):
                     share_field_sets(item)
-
-
-@cache
-def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of ``model`` whose values can hold models (a model, or a list of them)."""
-
-    def holds_models(annotation: object) -> bool:
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            return True
-        return any(holds_models(argument) for argument in typing.get_args(annotation))
-
-    return tuple(name for name, info in model.model_fields.items() if holds_models(info.annotation))
 
 
 def _misfiled(document: Document, path: str, model: type[Record]) -> list[Problem]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from minsec.dates import parse_partial_date
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
 from minsec.evidence import check_evidence
-from minsec.models import MODELS, Actor, Deal, Event, Record
+from minsec.models import MODELS, Actor, Deal, Event, Record, container_fields
 from minsec.problems import Problem, with_article
 from minsec.record_files import Dataset, LoadedRecord, paused_gc, read_records, record_files
 from minsec.unloaded import unloaded_problems
@@ -60,11 +60,15 @@ def _by_id(records: Iterable[LoadedRecord]) -> dict[str, list[LoadedRecord]]:
 
 @cache
 def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, object], ...]:
-    """(attribute, key as written, referenced table or None) of each field of ``model``, read once."""
-    return tuple(
-        (name, info.alias or name, (info.json_schema_extra or {}).get("foreign_key"))  # type: ignore[union-attr]
-        for name, info in model.model_fields.items()
-    )
+    """(attribute, key as written, referenced table or None) of each field of ``model`` that
+    can hold a reference (a foreign key, or a list or model that may hold one), read once."""
+    nested = container_fields(model)
+    found = []
+    for name, info in model.model_fields.items():
+        table = (info.json_schema_extra or {}).get("foreign_key")  # type: ignore[union-attr]
+        if table or name in nested:
+            found.append((name, info.alias or name, table))
+    return tuple(found)
 
 
 def references(item: BaseModel, path: FieldPath = ()) -> Iterator[tuple[FieldPath, str, str]]:
