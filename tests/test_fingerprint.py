@@ -387,3 +387,14 @@ def test_packed_hashes_unpack_to_the_numbers_written(width_and_numbers: tuple[in
     width, numbers = width_and_numbers
     packed = b"".join(n.to_bytes(width, "big") for n in numbers)
     assert list(_unpacked(packed, width)) == numbers
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=120))
+def test_words_of_a_quote_are_the_word_tokens(quote: str) -> None:
+    """The evidence floor counts words as the fingerprint's tokens that start with a word character."""
+    from minsec.evidence import _WORD
+    from minsec.fingerprint import TOKEN
+
+    expected = sum(1 for token in TOKEN.findall(quote) if token[0].isalnum() or token[0] == "_")
+    assert len(_WORD.findall(quote)) == expected

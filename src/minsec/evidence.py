@@ -6,6 +6,7 @@ committed fingerprint is checked against the text), and against the fingerprint
 """
 
 import os
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from minsec.fingerprint import (
     MAX_BYTES,
     NGRAM,
     SUFFIX,
-    TOKEN,
     Fingerprint,
     FingerprintError,
     decode,
@@ -107,9 +107,13 @@ def field_name(path: Sequence[str | int]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
 
 
+#: A word token of fingerprint.TOKEN (its other tokens are single non-word characters).
+_WORD = re.compile(r"\w+")
+
+
 def too_short(quote: str) -> str | None:
     """Why ``quote`` is below the evidence floor, or None."""
-    words = sum(1 for token in TOKEN.findall(quote) if token[0].isalnum() or token[0] == "_")
+    words = len(_WORD.findall(quote))  # the tokens that are words (TOKEN's \w+ runs)
     length = len(normalise(quote))
     if words >= MIN_QUOTE_WORDS and length >= MIN_QUOTE_CHARS:
         return None
