@@ -207,6 +207,8 @@ class Evidence:
     #: Quotes found in fingerprints on earlier runs (see :mod:`minsec.record_cache`).
     found: QuoteCache | None = None
     _known_found: set[bytes] = field(default_factory=set, repr=False)
+    #: Whether every quote was looked up in ``found`` already (then none is looked up alone).
+    _looked_up: bool = field(default=False, repr=False)
 
     def quote_problem(self, source_id: str, quote: str) -> str | None:
         """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
@@ -239,13 +241,14 @@ class Evidence:
                 keys.append(self.found.quote_key(checker.digest, normalise(quote)))
         for start in range(0, len(keys), 500):
             self._known_found.update(self.found.get_many(keys[start : start + 500]))
+        self._looked_up = True
 
     def _first_missing(self, fingerprint: Fingerprint, quote: str) -> tuple[int, str] | None:
         """``fingerprint.first_missing(quote)``, skipped for a quote found in the same fingerprint before."""
         if self.found is None or not self.found.active:
             return fingerprint.first_missing(quote)
         key = self.found.quote_key(fingerprint.digest, quote)
-        if key in self._known_found or self.found.found(key):
+        if key in self._known_found or (not self._looked_up and self.found.found(key)):
             return None
         missing = fingerprint.first_missing(quote)
         if missing is None:
