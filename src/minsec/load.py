@@ -215,41 +215,80 @@ def _frame(columns: "list[str]", arrays: list, rows: int) -> "pandas.DataFrame":
     return create_dataframe_from_blocks(blocks, pd.RangeIndex(rows), pd.Index(columns))
 
 
-#: Tables of at least this many bytes are read in chunks, which pandas reads in parallel (5 MB
-#: and more); smaller ones in one go, which spares the concatenation of chunks.
-_CHUNKED = 4 * 1024 * 1024
+#: Tables of at least this many bytes are read by pandas' public reader in chunks, which it
+#: reads in parallel (from 5 MB); smaller ones in one piece, by the reader's engine directly.
+_LARGE = 4 * 1024 * 1024
 
 
-def _low_memory(source: "Path | IO[bytes]") -> bool:
+def _size(source: "Path | IO[bytes]") -> int | None:
+    """The bytes ``source`` holds from where it stands, if that is known cheaply."""
     if isinstance(source, (str, Path)):
         try:
-            return os.stat(source).st_size >= _CHUNKED
+            return os.stat(source).st_size
         except OSError:
-            return True  # pandas says what is wrong
-    return True
+            return None  # pandas says what is wrong
+    buffer = getattr(source, "getbuffer", None)  # io.BytesIO
+    return len(buffer()) - source.tell() if buffer is not None else None
 
 
 def _read_c(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFrame":
     import pandas as pd
 
     dtypes, after = _c_plan(key)
-    frame = pd.read_csv(
-        source,
-        dtype=dtypes,
-        keep_default_na=False,
-        na_values=[""],
-        true_values=["true"],
-        false_values=["false"],
-        encoding="utf-8",
-        low_memory=_low_memory(source),
-    )
+    options = {
+        "dtype": dtypes,
+        "keep_default_na": False,
+        "na_values": [""],
+        "true_values": ["true"],
+        "false_values": ["false"],
+        "encoding": "utf-8",
+    }
+    size = _size(source)
+    if size is not None and size < _LARGE:
+        parsed = _parse_small(source, options)
+        if parsed is not None:
+            return _converted(*parsed, after)
+    frame = pd.read_csv(source, **options)  # type: ignore[call-overload]
     if not after:
         return frame
-    names = list(frame.columns)
     # Each column's array without a Series around it (pandas' own accessor, in every pandas
     # minsec supports; the public way costs 15 us a column, as much as reading 100 rows).
     column = getattr(frame, "_get_column_array", None) or (lambda i: frame.iloc[:, i].array)
-    arrays = [column(i) for i in range(len(names))]
+    return _converted(list(frame.columns), [column(i) for i in range(frame.shape[1])], len(frame), after)
+
+
+def _parse_small(source: "Path | IO[bytes]", options: dict) -> "tuple[list[str], list, int] | None":
+    """A small table's column names, arrays and row count, from the C reader's engine itself.
+
+    ``pandas.read_csv`` wraps every column in a Series when dtypes are given and builds a
+    frame that ``read_table`` would only take apart again: on a table of a few hundred rows
+    that is half the time. Its engine returns the arrays. The engine is not public API, so
+    whatever it returns is checked, and ``None`` (with the source rewound) sends the table to
+    ``pandas.read_csv``; so does a header that is not exactly the schema's columns."""
+    import pandas as pd
+
+    start = None if isinstance(source, (str, Path)) else source.tell()
+    with pd.read_csv(source, low_memory=False, iterator=True, **options) as reader:
+        read = getattr(getattr(reader, "_engine", None), "read", None)
+        result = read() if read is not None else None
+    if (
+        isinstance(result, tuple)
+        and len(result) == 3
+        and result[0] is None
+        and isinstance(result[2], dict)
+        and list(result[1]) == list(result[2])
+        and sorted(result[2]) == sorted(options["dtype"])
+    ):
+        names, data = list(result[1]), result[2]
+        arrays = list(data.values())
+        return names, arrays, len(arrays[0]) if arrays else 0
+    if start is not None:
+        source.seek(start)  # type: ignore[union-attr]
+    return None
+
+
+def _converted(names: list[str], arrays: list, rows: int, after: dict[str, tuple]) -> "pandas.DataFrame":
+    """The frame of the parsed ``arrays``, enums and dates converted as ``after`` says."""
     dates = []
     for i, name in enumerate(names):
         how = after.get(name)
@@ -262,12 +301,13 @@ def _read_c(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFrame":
     if dates:
         for i, column in zip(dates, _dates([arrays[i] for i in dates]), strict=True):
             arrays[i] = column
-    return _frame(names, arrays, len(frame))
+    return _frame(names, arrays, rows)
 
 
 @cache
-def _arrow_plan(key: _FieldsKey) -> "tuple[object, tuple[tuple[str, str, tuple | None], ...]]":
-    """pyarrow's convert options for the schema, and how each column becomes a pandas array."""
+def _arrow_plan(key: _FieldsKey) -> "tuple[object, object, _FieldsKey]":
+    """pyarrow's convert and parse options for the schema, and the fields (how each column
+    becomes a pandas array)."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
@@ -289,7 +329,10 @@ def _arrow_plan(key: _FieldsKey) -> "tuple[object, tuple[tuple[str, str, tuple |
         true_values=["true"],
         false_values=["false"],
     )
-    return options, key
+    # A quoted cell may hold a line break: without this, pyarrow cuts a table of more than
+    # one block (1 MB) at any line break, and one inside a cell breaks the read.
+    parsing = pa_csv.ParseOptions(newlines_in_values=True)
+    return options, parsing, key
 
 
 @cache
@@ -330,8 +373,8 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
     dates arrive as nanosecond timestamps."""
     import pyarrow.csv as pa_csv
 
-    options, plan = _arrow_plan(key)
-    table = pa_csv.read_csv(source, convert_options=options)
+    options, parsing, plan = _arrow_plan(key)
+    table = pa_csv.read_csv(source, convert_options=options, parse_options=parsing)
     dtypes = _arrow_dtypes()
     arrays = []
     for name, kind, enum in plan:
