@@ -380,7 +380,7 @@ def measure(
             variants = ["load-noarrow"] + (["load-arrow"] if _pyarrow_installed() else [])
             names = _table_names(root)
             for variant in variants:
-                timed = run_child(variant, root, ",".join(names), "1.0" if size >= 100_000 else "0.5")["tables"]
+                timed = run_child(variant, root, ",".join(names), "2.0" if size >= 100_000 else "0.5")["tables"]
                 for table in names:
                     loads[f"{variant}:{table}"] = timed[table]
             row["load"] = loads
