@@ -384,7 +384,15 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
 
     options, parsing, plan = _arrow_plan(key)
     size = _size(source)
-    reading = pa_csv.ReadOptions(use_threads=size is None or size >= _LARGE)
+    large = size is None or size >= _LARGE
+    if not large:
+        # Read here, in this thread: given a path or a Python file, pyarrow reads on its own
+        # I/O threads, and on a busy machine waiting for them costs more than the parsing.
+        import pyarrow as pa
+
+        data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
+        source = pa.BufferReader(data)
+    reading = pa_csv.ReadOptions(use_threads=large)
     table = pa_csv.read_csv(source, read_options=reading, convert_options=options, parse_options=parsing)
     dtypes = _arrow_dtypes()
     arrays = []
