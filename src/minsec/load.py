@@ -384,16 +384,21 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
 
     options, parsing, plan = _arrow_plan(key)
     size = _size(source)
-    large = size is None or size >= _LARGE
-    if not large:
-        # Read here, in this thread: given a path or a Python file, pyarrow reads on its own
-        # I/O threads, and on a busy machine waiting for them costs more than the parsing.
+    if size is None or size >= _LARGE:
+        table = pa_csv.read_csv(source, convert_options=options, parse_options=parsing)
+    else:
+        # A small table is read here, from its bytes, by pyarrow's streaming reader in this
+        # thread: its table reader hands the work to other threads even when told not to
+        # use them, and on a busy machine waiting for them costs more than the parsing
+        # (1k deals: a median of 7 ms against 0.8 ms).
         import pyarrow as pa
 
         data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
-        source = pa.BufferReader(data)
-    reading = pa_csv.ReadOptions(use_threads=large)
-    table = pa_csv.read_csv(source, read_options=reading, convert_options=options, parse_options=parsing)
+        reading = pa_csv.ReadOptions(use_threads=False)
+        stream = pa_csv.open_csv(
+            pa.BufferReader(data), read_options=reading, parse_options=parsing, convert_options=options
+        )
+        table = stream.read_all()
     dtypes = _arrow_dtypes()
     arrays = []
     for name, kind, enum in plan:
