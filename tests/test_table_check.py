@@ -1,19 +1,49 @@
-"""minsec's own check of the published tables catches each kind of bad row, with its row."""
+"""minsec's own check of the published tables catches each kind of bad row, with its row,
+whichever reader reads the tables (pyarrow, which large packages use when it is installed,
+or Python's csv module): both give the same problems."""
 
 import csv
 import hashlib
 import io
 import json
+import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from minsec import table_check
 from minsec.load import data_dir
-from minsec.table_check import check_package
+from minsec.table_check import _all_match, _arrow_columns, check_package
 
 Rows = list[list[str]]
+
+READERS = ["csv", "arrow"]
+
+
+@pytest.fixture(params=READERS)
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test using this runs once with each reader; with pyarrow, it must really read."""
+    if request.param == "arrow":
+        pytest.importorskip("pyarrow")
+        monkeypatch.setattr(table_check, "ARROW_FROM_BYTES", 0)
+        read = []
+        real = table_check._arrow_columns
+
+        def counting(raw: bytes, width: int) -> object:
+            result = real(raw, width)
+            read.append(result is not None)
+            return result
+
+        monkeypatch.setattr(table_check, "_arrow_columns", counting)
+        yield request.param
+        assert any(read), "pyarrow read no table"
+    else:
+        monkeypatch.setattr(table_check, "ARROW_FROM_BYTES", 10**18)
+        yield request.param
 
 
 def _copy(tmp_path: Path) -> Path:
@@ -48,7 +78,7 @@ def _set(column: str, value: str, row: int = 1) -> Callable[[Rows], None]:
     return change
 
 
-def test_the_bundled_tables_pass(tmp_path: Path) -> None:
+def test_the_bundled_tables_pass(reader: str) -> None:
     assert check_package(data_dir()) == []
 
 
@@ -71,14 +101,55 @@ CASES = [
 
 
 @pytest.mark.parametrize(("table", "change", "expected"), CASES, ids=[c[2].split(": ")[-1][:30] for c in CASES])
-def test_each_kind_of_bad_row_is_caught(tmp_path: Path, table: str, change: Callable, expected: str) -> None:
+def test_each_kind_of_bad_row_is_caught(
+    tmp_path: Path, reader: str, table: str, change: Callable, expected: str
+) -> None:
     folder = _copy(tmp_path)
     _damage(folder, table, change)
     problems = [str(p) for p in check_package(folder)]
     assert any(expected in p for p in problems), problems
 
 
-def test_a_changed_file_is_caught_by_its_hash(tmp_path: Path) -> None:
+MORE_CASES = [
+    *CASES,
+    ("deal_parties", lambda rows: rows.append(list(rows[1])), "deal_parties.csv:"),  # a composite key twice
+    ("citations", _set("quote", "", 3), "citations.csv:4: quote: required but empty"),
+    ("sources", _set("id", "", 1), "sources.csv:2: id:"),
+    ("deal_terms", _set("provider_id", "ab--c"), "provider_id: 'ab--c' does not match the pattern"),
+    ("events", _set("deal_id", "no-such-deal"), "events.csv:2: deal_id: 'no-such-deal' is not in deals.id"),
+    ("deals", lambda rows: rows.insert(2, []), "deals.csv:3: has 0 cells; the header has"),
+    ("deals", lambda rows: rows[2].append("x"), "deals.csv:3: has"),
+    ("events", _set("summary", 'two\nlines, "quoted"'), None),  # not a problem: a cell spanning lines
+]
+
+
+@pytest.mark.parametrize(("table", "change", "expected"), MORE_CASES, ids=[str(i) for i in range(len(MORE_CASES))])
+def test_both_readers_find_the_same_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, change: Callable, expected: str | None
+) -> None:
+    pytest.importorskip("pyarrow")
+    folder = _copy(tmp_path)
+    _damage(folder, table, change)
+    monkeypatch.setattr(table_check, "ARROW_FROM_BYTES", 10**18)
+    by_csv = [str(p) for p in check_package(folder)]
+    monkeypatch.setattr(table_check, "ARROW_FROM_BYTES", 0)
+    assert [str(p) for p in check_package(folder)] == by_csv
+    if expected is None:
+        assert by_csv == []
+    else:
+        assert any(expected in p for p in by_csv), by_csv
+
+
+def test_a_composite_primary_key_twice_is_named(tmp_path: Path, reader: str) -> None:
+    folder = _copy(tmp_path)
+    _damage(folder, "deal_parties", lambda rows: rows.append(list(rows[1])))
+    problems = [str(p) for p in check_package(folder)]
+    assert any(
+        "deal_parties.csv:" in p and "deal_id, actor_id: primary key (" in p and "not unique" in p for p in problems
+    )
+
+
+def test_a_changed_file_is_caught_by_its_hash(tmp_path: Path, reader: str) -> None:
     folder = _copy(tmp_path)
     _damage(folder, "claims", _set("statement", "Something else."), rehash=False)
     problems = [str(p) for p in check_package(folder)]
@@ -86,7 +157,7 @@ def test_a_changed_file_is_caught_by_its_hash(tmp_path: Path) -> None:
     assert any("datapackage.json says" in p and "bytes" in p for p in problems), problems
 
 
-def test_many_bad_rows_are_counted_not_all_named(tmp_path: Path) -> None:
+def test_many_bad_rows_are_counted_not_all_named(tmp_path: Path, reader: str) -> None:
     folder = _copy(tmp_path)
 
     def blank_every_quote(rows: Rows) -> None:
@@ -114,7 +185,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert out[-1] == "1 problem found in the tables of datapackage/"
 
 
-def test_unreadable_files_are_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreadable_files_are_messages(tmp_path: Path, capsys: pytest.CaptureFixture[str], reader: str) -> None:
     from minsec.cli import main
 
     folder = _copy(tmp_path)
@@ -130,3 +201,72 @@ def test_unreadable_files_are_messages(tmp_path: Path, capsys: pytest.CaptureFix
     (folder / "datapackage.json").write_text("{not json", encoding="utf-8")
     assert main(["check-tables", "--root", str(tmp_path)]) == 2
     assert "cannot be read as JSON" in capsys.readouterr().err
+
+
+CELLS = st.sampled_from(["a", "b", " ", "é", ",", '"', '""', "\n", "x y", ""])
+ODD = st.sampled_from(["", "", "", "", "\r", "\r\n", "\ufeff", "\n\n"])
+
+
+@settings(max_examples=300)  # about one in 14 is a table pyarrow reads
+@given(
+    header=st.lists(st.sampled_from(["h", "i", "j", "h h", "k", "l", '"h"']), min_size=2, max_size=4),
+    rows=st.lists(st.lists(st.lists(CELLS, max_size=4).map("".join), max_size=5), max_size=6),
+    flags=st.lists(st.booleans(), max_size=40),
+    odd=ODD,
+)
+def test_pyarrow_reads_a_table_as_the_csv_module_does_or_not_at_all(
+    header: list[str], rows: list[list[str]], flags: list[bool], odd: str
+) -> None:
+    """Invented tables, canonical or not (quotes in odd places, carriage returns, blank
+    lines, ragged rows, byte order marks): what pyarrow returns equals what the csv module
+    reads."""
+    pytest.importorskip("pyarrow")
+    flag = iter(flags + [False] * 100)
+    lines = []
+    for i, row in enumerate([header, *rows]):
+        if i and not next(flag):  # most rows as wide as the header
+            row = (row + [""] * len(header))[: len(header)]
+        cells = [f'"{c.replace(chr(34), chr(34) * 2)}"' if next(flag) else c for c in row]
+        lines.append(",".join(cells))
+    text = "\n".join(lines) + odd
+    expected = list(csv.reader(io.StringIO(text, newline="")))
+    read = _arrow_columns(text.encode("utf-8"), len(expected[0]) if expected else 0)
+    if read is not None:
+        names, columns, count = read
+        assert [names, *(list(r) for r in zip(*(c.to_pylist() for c in columns), strict=True))] == expected
+        assert count == len(expected) - 1
+
+
+PATTERNS = [
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    r"[a-z]+",
+    r"^https?://\S+$",
+    r"a|b\s*c",
+    r"\Aa\Z",
+    r"a(?=\nb)",
+    r"a(?=\nb)|b",
+    r"(?i)A",
+    r"(?<=\n)b",
+    r"\bb",
+    r"[^x]+",
+    r"(",
+    r"",
+]
+
+
+@given(
+    values=st.sets(st.text(st.sampled_from("ab c-\nAxé:/"), max_size=6), max_size=8),
+    pattern=st.sampled_from(PATTERNS),
+)
+@example(values={"\na", "b"}, pattern="[a-z]+")  # a line break inside a value shifts the lines
+@example(values={"a", "b"}, pattern="a(?=\nb)|b")  # a lookahead sees the next value
+def test_matching_all_values_at_once_agrees_with_one_at_a_time(values: set[str], pattern: str) -> None:
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        assert not _all_match(pattern, "\n".join(sorted(values)), len(values)) or not values
+        return
+    if _all_match(pattern, "\n".join(sorted(values)), len(values)):
+        assert all(regex.fullmatch(v) for v in values)
+    elif all("\n" not in v for v in values) and pattern in PATTERNS[:3]:  # the schemas' kind
+        assert not all(regex.fullmatch(v) for v in values)  # decided exactly, no second look needed
