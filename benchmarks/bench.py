@@ -8,6 +8,7 @@ costs, peak memory and the ratios issue 12 sets targets for.
 
     python benchmarks/bench.py                       # 1,000 and 10,000 records
     python benchmarks/bench.py --sizes 1000 10000 100000 --repeat 3 --frictionless
+    python benchmarks/bench.py --sizes 10000 --baseline ../minsec-before/src   # before/after, one run
 
 The cloning is generic: it follows the models' foreign keys (``minsec.validate.references``)
 and rewrites only the id and reference scalars in each file's text, so a field added to a
@@ -295,11 +296,18 @@ def _time_loads(root: Path, tables: list[str], budget: float) -> dict:
     return out
 
 
-def run_child(op: str, root: Path, *extra: str, cache: str = "warm") -> dict:
+#: Source folder of another minsec to time beside this one (``--baseline``), if any.
+BASELINE: Path | None = None
+
+
+def run_child(op: str, root: Path, *extra: str, cache: str = "warm", baseline: bool = False) -> dict:
     """Run ``op`` in a fresh interpreter. ``cache``: "warm" (the repository's record cache,
     filled by an earlier run), "cold" (an empty cache, as on a first run or a clean CI machine)
-    or "off" (no cache: every file parsed, nothing written)."""
+    or "off" (no cache: every file parsed, nothing written). ``baseline``: with the minsec of
+    ``BASELINE`` (put first on the module path) instead of this one."""
     env = dict(os.environ)
+    if baseline and BASELINE is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASELINE), env.get("PYTHONPATH")]))
     with contextlib.ExitStack() as stack:
         if cache == "warm":
             env["MINSEC_CACHE_DIR"] = str(root.parent / f"cache-{root.name}")
@@ -319,8 +327,8 @@ def run_child(op: str, root: Path, *extra: str, cache: str = "warm") -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def best(op: str, root: Path, repeat: int, *extra: str, cache: str = "warm") -> dict:
-    runs = [run_child(op, root, *extra, cache=cache) for _ in range(repeat)]
+def best(op: str, root: Path, repeat: int, *extra: str, cache: str = "warm", baseline: bool = False) -> dict:
+    runs = [run_child(op, root, *extra, cache=cache, baseline=baseline) for _ in range(repeat)]
     return {
         **min(runs, key=lambda r: r["seconds"]),
         "cpu": min(r["cpu"] for r in runs),
@@ -385,6 +393,10 @@ def measure(
         times = 1 if size >= 100_000 else repeat
         print(f"# {count} records in {root}", file=sys.stderr)
         row: dict = {"records": count}
+        # First: this minsec's build then writes the tables the later operations read.
+        if BASELINE is not None and "validate" in only and "build" in only:
+            row["baseline: validate"] = best("validate", root, times, cache="off", baseline=True)
+            row["baseline: build"] = best("build", root, times, cache="off", baseline=True)
         if "validate" in only:
             row["validate, no cache"] = best("validate", root, times, cache="off")
             row["validate, first run"] = best("validate", root, times, cache="cold")
@@ -425,6 +437,7 @@ def _fmt_s(seconds: float) -> str:
 
 #: (label, first operation, second operation) of the validate-then-build sequences reported.
 _SEQUENCES = (
+    ("validate + build, baseline (--baseline)", "baseline: validate", "baseline: build"),
     ("validate + build, first run (a clean clone, as in CI: validate fills the cache)", "validate, first run", "build"),
     ("validate + build, again (files unchanged since the last run)", "validate", "build"),
     ("validate + build, no cache", "validate, no cache", "build, no cache"),
@@ -441,6 +454,8 @@ def table(results: dict) -> str:
         "validate",
         "build",
         "build, no cache",
+        "baseline: validate",
+        "baseline: build",
         "validate-file",
         "check-tables",
         "frictionless",
@@ -522,12 +537,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", choices=OPERATIONS, default=list(OPERATIONS), help="measure only these operations"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the src/ folder of another minsec (a checkout of an earlier commit): validate and build are "
+        "timed with it too, in the same run, for before/after figures",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         op, root, *extra = args.child
         print(json.dumps(_child(op, Path(root), extra)))
         return 0
+    global BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
     results = measure(args.sizes, args.repeat, args.workdir, args.frictionless, tuple(args.only))
     results["machine"] = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpus"
     if args.json:
