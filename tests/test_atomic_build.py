@@ -20,7 +20,7 @@ from unittest import mock
 
 import pytest
 
-from conftest import MiniRepo
+from conftest import MiniRepo, cli_quietly, copy_mini_repo
 from forkserver import ForkServer
 from minsec import swap
 from minsec.build import GENERATED_DIRS, GENERATED_FILES
@@ -91,27 +91,36 @@ def reset(root: Path, pristine: Path) -> None:
     shutil.copytree(pristine, root, symlinks=True)
 
 
-@pytest.fixture
-def old_and_new(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
+@pytest.fixture(scope="module")
+def old_and_new_template(
+    built_mini_template: MiniRepo, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
     """A repository holding an old build that differs in every one of the generated items from
-    what its records build now; returns (repo, old hashes, new hashes)."""
+    what its records build now; returns (repo, old hashes, new hashes). Made once: copy it."""
+    mini_repo = copy_mini_repo(built_mini_template, tmp_path_factory.mktemp("old-and-new"))
     root = mini_repo.root
-    assert run_cli("build", "--root", root)[0] == 0
     make_older(root)
     old = generated(root)
     mini_repo.rewrite("usa", lambda d: d.update(name="United States of America"))
     extra = mini_repo.data("cobalt")
     extra.update(id="copper", name="Copper", symbols=["Cu"])
     mini_repo.write("commodities", extra)  # one more row: README's contents table changes
-    copy = tmp_path / "new-build"
+    copy = root.parent / "new-build"
     shutil.copytree(root, copy)
-    assert run_cli("build", "--root", copy)[0] == 0
+    assert cli_quietly("build", "--root", copy)[0] == 0
     new = generated(copy)
     shutil.rmtree(copy)
     changed = {p.split("/")[0] for p in set(old) | set(new) if old.get(p) != new.get(p)}
     # The small repository has no CHANGELOG.md (its [Unreleased] block compares with a release).
     assert changed == set(GENERATED) - {"CHANGELOG.md"}, "the new build must change every item"
     return mini_repo, old, new
+
+
+@pytest.fixture
+def old_and_new(old_and_new_template, tmp_path: Path) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
+    """A fresh copy of ``old_and_new_template``: (repo, old hashes, new hashes)."""
+    template, old, new = old_and_new_template
+    return copy_mini_repo(template, tmp_path), old, new
 
 
 def build_steps(root: Path, run_cli) -> list[str]:

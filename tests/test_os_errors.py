@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEAL_ID, MiniRepo
+from conftest import DEAL_ID, MiniRepo, copy_mini_repo
 from forkserver import ForkServer
 from test_build import generated
 
@@ -88,12 +88,11 @@ def run_unprivileged(can_drop_privileges: None) -> Iterator[Callable[[list[str]]
 
 
 @pytest.fixture
-def repo(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> MiniRepo:
-    """A built repository with a release, whose records have changed since (so build writes)."""
-    root = mini_repo.root
-    assert run_cli("build", "--root", root)[0] == 0
-    mini_repo.rewrite("usa", lambda d: d.update(name="United States of America"))
-    return mini_repo
+def repo(built_mini_template: MiniRepo, tmp_path: Path) -> MiniRepo:
+    """A built repository (a copy of the session's build), whose records have changed since (so build writes)."""
+    repo = copy_mini_repo(built_mini_template, tmp_path)
+    repo.rewrite("usa", lambda d: d.update(name="United States of America"))
+    return repo
 
 
 def _args(name: str, repo: MiniRepo, out: Path) -> list[str]:
