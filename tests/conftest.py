@@ -313,6 +313,16 @@ def built_mini_template(tmp_path_factory: pytest.TempPathFactory) -> MiniRepo:
     return repo
 
 
+@pytest.fixture(scope="session")
+def real_site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the repository's records as ``minsec site`` writes it, once per session
+    (writing it takes seconds): tests only read it."""
+    out = tmp_path_factory.mktemp("site") / "out"
+    code, stdout, stderr = cli_quietly("site", "--root", repo_root, out)
+    assert code == 0, stdout + stderr
+    return out
+
+
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
     """Run ``minsec ARGS`` in-process; returns (exit code, stdout, stderr)."""

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from cdp import Page, chromium, find_browser
-from minsec.site.render import site_files, write_site
-from minsec.validate import validate
 
 DEAL = "usa-ukr-minerals-agreement-2025"
 SIZES = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
@@ -28,10 +26,9 @@ def browser_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    write_site(out, site_files(repo_root, validate(repo_root, []).dataset))
-    return out
+def site(real_site: Path) -> Path:
+    """The site of the repository's records (conftest's ``real_site``, written once per session)."""
+    return real_site
 
 
 @pytest.fixture(scope="module")

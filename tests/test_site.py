@@ -2,6 +2,7 @@
 fetched from elsewhere, and a folder that is replaced whole or not at all."""
 
 import re
+import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,12 +46,9 @@ def refs(page: Path) -> Refs:
 
 
 @pytest.fixture(scope="module")
-def site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from minsec import cli
-
-    out = tmp_path_factory.mktemp("site") / "out"
-    assert cli.main(["site", "--root", str(repo_root), str(out)]) == 0
-    return out
+def site(real_site: Path) -> Path:
+    """``minsec site`` of the repository (conftest's ``real_site``, written once per session)."""
+    return real_site
 
 
 def test_a_page_per_record_and_per_table(site: Path, repo_root: Path) -> None:
@@ -140,6 +138,7 @@ def test_home_page_counts_timeline_release_and_downloads(site: Path) -> None:
 def test_site_replaces_its_own_folder_and_refuses_any_other(
     site: Path, repo_root: Path, tmp_path: Path, run_cli
 ) -> None:
+    site = Path(shutil.copytree(site, tmp_path / "site"))  # the session's site stays as written
     (site / "stale.html").write_text("old", encoding="utf-8")
     assert run_cli("site", "--root", repo_root, site)[0] == 0
     assert not (site / "stale.html").exists() and (site / MARKER).is_file()
