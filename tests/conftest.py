@@ -27,15 +27,6 @@ settings.load_profile("minsec")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: Files that hold the longest tests (10-20 s each file), run first: with pytest-xdist, which
-#: hands a worker a whole file at a time, none of them then starts last while the others idle.
-LONGEST_FIRST = ("test_atomic_build.py", "test_wheel.py", "test_pull_request.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: the order is otherwise kept
-
-
 #: The article text of the small repository; every quote below occurs in it verbatim.
 MINI_TEXT = (
     "Cobalt for Security: A Test Article\n"
