@@ -1,6 +1,7 @@
 """Shared fixtures: the repository, the article corpus, a small self-contained repository
 in a temporary folder, and an in-process runner for the ``minsec`` command line."""
 
+import contextlib
 import copy
 import csv
 import hashlib
@@ -12,6 +13,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
@@ -282,6 +284,47 @@ def make_mini_repo(tmp_path: Path) -> MiniRepo:
     fingerprint = Fingerprint.of_text(SOURCE_ID, raw).dumps()
     (root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").write_text(fingerprint, encoding="utf-8")
     return repo
+
+
+def copy_mini_repo(template: MiniRepo, tmp_path: Path) -> MiniRepo:
+    """A copy of ``template`` (repository and corpus) in ``tmp_path``, laid out as ``mini_repo``:
+    for tests that need a repository in a state a session fixture made once (built, say)."""
+    shutil.copytree(template.root, tmp_path / "repo", symlinks=True)
+    shutil.copytree(template.corpus, tmp_path / "corpus", symlinks=True)
+    return MiniRepo(tmp_path / "repo", tmp_path / "corpus", template.text, dict(template.records))
+
+
+def cli_quietly(*args: object) -> tuple[int, str, str]:
+    """``run_cli`` for session fixtures (which cannot use capsys): (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        os.environ.pop("MINSEC_CORPUS", None)
+        code = cli.main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def built_mini_template(tmp_path_factory: pytest.TempPathFactory) -> MiniRepo:
+    """The small repository built once per session: never change it, copy it (``copy_mini_repo``).
+    Built with its corpus, then without, which builds the same files (asserted)."""
+    repo = make_mini_repo(tmp_path_factory.mktemp("built-mini"))
+    code, out, err = cli_quietly("build", "--root", repo.root, "--corpus", repo.corpus)
+    assert code == 0, out + err
+    built = tree_hashes(repo.root)
+    code, out, err = cli_quietly("build", "--root", repo.root)
+    assert code == 0, out + err
+    assert tree_hashes(repo.root) == built
+    return repo
+
+
+@pytest.fixture(scope="session")
+def real_site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site of the repository's records as ``minsec site`` writes it, once per session
+    (writing it takes seconds): tests only read it."""
+    out = tmp_path_factory.mktemp("site") / "out"
+    code, stdout, stderr = cli_quietly("site", "--root", repo_root, out)
+    assert code == 0, stdout + stderr
+    return out
 
 
 @pytest.fixture

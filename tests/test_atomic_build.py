@@ -14,13 +14,14 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from unittest import mock
 
 import pytest
 
-from conftest import MiniRepo
+from conftest import MiniRepo, cli_quietly, copy_mini_repo
+from forkserver import ForkServer
 from minsec import swap
 from minsec.build import GENERATED_DIRS, GENERATED_FILES
 from test_build import generated
@@ -61,6 +62,19 @@ def child(mode: str, step: int, flag: Path, *args: object, **popen: object) -> s
     return subprocess.Popen(command, env=env, **popen)  # type: ignore[call-overload]
 
 
+@pytest.fixture(scope="module")
+def killer() -> Iterator[Callable[..., int]]:
+    """``killer(step, *args)`` runs ``minsec ARGS`` in a child process that SIGKILLs itself at
+    its ``step``-th step; returns the child's exit status. The children are forked from a
+    server that has imported minsec but run nothing (see forkserver.py), which saves the half
+    second of a fresh interpreter's imports at each kill."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("MINSEC_CORPUS", None)
+    server = ForkServer(env)
+    yield lambda step, *args: server.run(CHILD, "kill", step, Path.cwd(), *args, timeout=120)[0]
+    server.close()
+
+
 def leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name not in (*GENERATED, "records"))
 
@@ -77,27 +91,36 @@ def reset(root: Path, pristine: Path) -> None:
     shutil.copytree(pristine, root, symlinks=True)
 
 
-@pytest.fixture
-def old_and_new(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
+@pytest.fixture(scope="module")
+def old_and_new_template(
+    built_mini_template: MiniRepo, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
     """A repository holding an old build that differs in every one of the generated items from
-    what its records build now; returns (repo, old hashes, new hashes)."""
+    what its records build now; returns (repo, old hashes, new hashes). Made once: copy it."""
+    mini_repo = copy_mini_repo(built_mini_template, tmp_path_factory.mktemp("old-and-new"))
     root = mini_repo.root
-    assert run_cli("build", "--root", root)[0] == 0
     make_older(root)
     old = generated(root)
     mini_repo.rewrite("usa", lambda d: d.update(name="United States of America"))
     extra = mini_repo.data("cobalt")
     extra.update(id="copper", name="Copper", symbols=["Cu"])
     mini_repo.write("commodities", extra)  # one more row: README's contents table changes
-    copy = tmp_path / "new-build"
+    copy = root.parent / "new-build"
     shutil.copytree(root, copy)
-    assert run_cli("build", "--root", copy)[0] == 0
+    assert cli_quietly("build", "--root", copy)[0] == 0
     new = generated(copy)
     shutil.rmtree(copy)
     changed = {p.split("/")[0] for p in set(old) | set(new) if old.get(p) != new.get(p)}
     # The small repository has no CHANGELOG.md (its [Unreleased] block compares with a release).
     assert changed == set(GENERATED) - {"CHANGELOG.md"}, "the new build must change every item"
     return mini_repo, old, new
+
+
+@pytest.fixture
+def old_and_new(old_and_new_template, tmp_path: Path) -> tuple[MiniRepo, dict[str, str], dict[str, str]]:
+    """A fresh copy of ``old_and_new_template``: (repo, old hashes, new hashes)."""
+    template, old, new = old_and_new_template
+    return copy_mini_repo(template, tmp_path), old, new
 
 
 def build_steps(root: Path, run_cli) -> list[str]:
@@ -135,7 +158,7 @@ def _kill_points(steps: list[str]) -> list[int]:
     return [n for n, s in enumerate(steps, start=1) if not s.startswith("write ") or n in keep]
 
 
-def test_killed_at_each_step_leaves_the_old_set_or_the_new(old_and_new, run_cli, tmp_path: Path) -> None:
+def test_killed_at_each_step_leaves_the_old_set_or_the_new(old_and_new, run_cli, killer, tmp_path: Path) -> None:
     """SIGKILL at every rename and step: the next command finds all old or all new files,
     README and CODEBOOK included, and nothing else."""
     repo, old, new = old_and_new
@@ -146,8 +169,7 @@ def test_killed_at_each_step_leaves_the_old_set_or_the_new(old_and_new, run_cli,
     shutil.copytree(root, pristine, symlinks=True)
     for point in _kill_points(steps):
         reset(root, pristine)
-        process = child("kill", point, tmp_path / "flags", "build", "--root", root)
-        assert process.wait(timeout=120) == -signal.SIGKILL, steps[point - 1]
+        assert killer(point, "build", "--root", root) == -signal.SIGKILL, steps[point - 1]
         code, out, err = run_cli("build", "--check", "--root", root)
         expected = new if point > commit else old
         assert generated(root) == expected, f"killed before {steps[point - 1]!r}"
@@ -159,13 +181,12 @@ def test_killed_at_each_step_leaves_the_old_set_or_the_new(old_and_new, run_cli,
 
 @pytest.mark.parametrize("point_of", [lambda steps: steps.index("commit"), lambda steps: len(steps) - 1])
 def test_other_commands_finish_an_interrupted_build_first(
-    old_and_new, run_cli, tmp_path: Path, point_of: Callable[[list[str]], int]
+    old_and_new, run_cli, killer, tmp_path: Path, point_of: Callable[[list[str]], int]
 ) -> None:
     """`minsec export` after a build killed mid-swap packs a whole set, never a mix."""
     repo, old, new = old_and_new
     point = point_of(build_steps(repo.root, run_cli)) + 1
-    process = child("kill", point, tmp_path / "flags", "build", "--root", repo.root)
-    assert process.wait(timeout=120) == -signal.SIGKILL
+    assert killer(point, "build", "--root", repo.root) == -signal.SIGKILL
     code, out, err = run_cli("export", "--root", repo.root, "--zip", tmp_path / "out")
     assert code == 0, out + err
     assert generated(repo.root) in (old, new)

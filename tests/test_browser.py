@@ -7,13 +7,12 @@ Screenshots go to ``build/screenshots/`` (or $MINSEC_SCREENSHOTS).
 """
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cdp import Page, chromium, find_browser
-from minsec.site.render import site_files, write_site
-from minsec.validate import validate
+from cdp import Browser, Page, chromium, find_browser
 
 DEAL = "usa-ukr-minerals-agreement-2025"
 SIZES = {"desktop": (1280, 900, False), "phone": (390, 844, True)}
@@ -28,10 +27,16 @@ def browser_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("browser") / "site"
-    write_site(out, site_files(repo_root, validate(repo_root, []).dataset))
-    return out
+def browser(browser_path: str) -> Iterator[Browser]:
+    """Headless Chromium, launched once for the module's tests."""
+    with chromium(browser_path) as launched:
+        yield launched
+
+
+@pytest.fixture(scope="module")
+def site(real_site: Path) -> Path:
+    """The site of the repository's records (conftest's ``real_site``, written once per session)."""
+    return real_site
 
 
 @pytest.fixture(scope="module")
@@ -70,63 +75,62 @@ def _outside(page: Page, site: Path) -> list[str]:
     return [url for url in page.requests() if not url.startswith(inside)]
 
 
-def test_home_and_deal_pages_in_chromium(browser_path: str, site: Path, shots: Path) -> None:
-    with chromium(browser_path) as browser:
-        for size, (width, height, mobile) in SIZES.items():
-            page = Page(browser, width, height, mobile)
+def test_home_and_deal_pages_in_chromium(browser: Browser, site: Path, shots: Path) -> None:
+    """Every test opens its own pages in the module's browser."""
+    for size, (width, height, mobile) in SIZES.items():
+        page = Page(browser, width, height, mobile)
 
-            page.open((site / "index.html").as_uri())
-            assert page.evaluate("document.querySelector('h1').textContent").startswith("minsec")  # type: ignore[union-attr]
-            text = str(page.evaluate("document.body.innerText"))
-            for expected in ("The deals at a glance", "Deals by status", "Timeline of events", "Download", "Cite"):
-                assert expected in text, expected
-            assert page.evaluate("document.querySelectorAll('svg.timeline a').length") > 0  # type: ignore[operator]
-            assert page.evaluate("!!document.querySelector('script[type=\"application/ld+json\"]')")
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-                f"{size}: wider than the screen"
-            )
-            assert _outside(page, site) == [] and len(page.requests()) >= 3  # the page, its CSS and JS
-            assert page.evaluate(LOW_CONTRAST) == []
-            page.screenshot(shots / f"home-{size}.png")
-
-            page.open((site / "deals" / f"{DEAL}.html").as_uri())
-            text = str(page.evaluate("document.body.innerText"))
-            for expected in (
-                "Status history",
-                "Who gives what to whom",
-                "Parties",
-                "Commodities",
-                "Evidence: the quotes",
-            ):
-                assert expected in text, expected
-            assert page.evaluate("document.querySelectorAll('blockquote').length") > 0  # type: ignore[operator]
-            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
-                f"{size}: wider than the screen"
-            )
-            assert _outside(page, site) == []
-            assert page.evaluate(LOW_CONTRAST) == []
-            page.screenshot(shots / f"deal-{size}.png")
-            assert page.errors() == []
-
-
-def test_table_page_sorts_and_filters_offline(browser_path: str, site: Path) -> None:
-    with chromium(browser_path) as browser:
-        page = Page(browser, 1280, 900, False)
-        page.open((site / "tables" / "events.html").as_uri())
-        total = page.evaluate("document.querySelectorAll('table.data tbody tr').length")
-        assert total and total > 3  # type: ignore[operator]
-        page.evaluate(
-            "(() => { const i = document.querySelector('.filter input'); i.value = 'Ukraine';"
-            " i.dispatchEvent(new Event('input')); })()"
+        page.open((site / "index.html").as_uri())
+        assert page.evaluate("document.querySelector('h1').textContent").startswith("minsec")  # type: ignore[union-attr]
+        text = str(page.evaluate("document.body.innerText"))
+        for expected in ("The deals at a glance", "Deals by status", "Timeline of events", "Download", "Cite"):
+            assert expected in text, expected
+        assert page.evaluate("document.querySelectorAll('svg.timeline a').length") > 0  # type: ignore[operator]
+        assert page.evaluate("!!document.querySelector('script[type=\"application/ld+json\"]')")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"{size}: wider than the screen"
         )
-        shown = page.evaluate("[...document.querySelectorAll('table.data tbody tr')].filter(r => !r.hidden).length")
-        assert 0 < shown < total  # type: ignore[operator]
-        assert "of" in str(page.evaluate("document.querySelector('.filter output').textContent"))
-        first = "document.querySelector('table.data tbody tr td').getAttribute('data-sort')"
-        page.evaluate("document.querySelector('table.data thead th button').click()")
-        ascending = page.evaluate(first)
-        page.evaluate("document.querySelector('table.data thead th button').click()")
-        assert page.evaluate(first) != ascending
-        assert page.evaluate("document.querySelector('table.data thead th').getAttribute('aria-sort')") == "descending"
-        assert page.errors() == []
+        assert _outside(page, site) == [] and len(page.requests()) >= 3  # the page, its CSS and JS
+        assert page.evaluate(LOW_CONTRAST) == []
+        page.screenshot(shots / f"home-{size}.png")
+
+        page.open((site / "deals" / f"{DEAL}.html").as_uri())
+        text = str(page.evaluate("document.body.innerText"))
+        for expected in (
+            "Status history",
+            "Who gives what to whom",
+            "Parties",
+            "Commodities",
+            "Evidence: the quotes",
+        ):
+            assert expected in text, expected
+        assert page.evaluate("document.querySelectorAll('blockquote').length") > 0  # type: ignore[operator]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+            f"{size}: wider than the screen"
+        )
         assert _outside(page, site) == []
+        assert page.evaluate(LOW_CONTRAST) == []
+        page.screenshot(shots / f"deal-{size}.png")
+        assert page.errors() == []
+
+
+def test_table_page_sorts_and_filters_offline(browser: Browser, site: Path) -> None:
+    page = Page(browser, 1280, 900, False)
+    page.open((site / "tables" / "events.html").as_uri())
+    total = page.evaluate("document.querySelectorAll('table.data tbody tr').length")
+    assert total and total > 3  # type: ignore[operator]
+    page.evaluate(
+        "(() => { const i = document.querySelector('.filter input'); i.value = 'Ukraine';"
+        " i.dispatchEvent(new Event('input')); })()"
+    )
+    shown = page.evaluate("[...document.querySelectorAll('table.data tbody tr')].filter(r => !r.hidden).length")
+    assert 0 < shown < total  # type: ignore[operator]
+    assert "of" in str(page.evaluate("document.querySelector('.filter output').textContent"))
+    first = "document.querySelector('table.data tbody tr td').getAttribute('data-sort')"
+    page.evaluate("document.querySelector('table.data thead th button').click()")
+    ascending = page.evaluate(first)
+    page.evaluate("document.querySelector('table.data thead th button').click()")
+    assert page.evaluate(first) != ascending
+    assert page.evaluate("document.querySelector('table.data thead th').getAttribute('aria-sort')") == "descending"
+    assert page.errors() == []
+    assert _outside(page, site) == []

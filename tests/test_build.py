@@ -12,7 +12,7 @@ import frictionless
 import pytest
 
 import minsec
-from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, read_csv, tree_hashes
+from conftest import CLAIM_ID, DEAL_ID, EVENT_ID, MiniRepo, copy_mini_repo, read_csv, tree_hashes
 from minsec.build import GENERATED_DIRS, GENERATED_FILES
 from minsec.models import MODELS
 from minsec.tables import tables
@@ -30,10 +30,9 @@ def generated(root: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def built(mini_repo, run_cli):
-    code, out, err = run_cli("build", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
-    assert code == 0, out + err
-    return mini_repo
+def built(built_mini_template: MiniRepo, tmp_path: Path) -> MiniRepo:
+    """The small repository as ``minsec build --corpus`` leaves it: a copy of the session's build."""
+    return copy_mini_repo(built_mini_template, tmp_path)
 
 
 def test_build_writes_every_file(built) -> None:

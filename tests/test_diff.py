@@ -9,7 +9,6 @@ import io
 import json
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -332,6 +331,14 @@ def _damage(descriptor: dict, start: str, steps: list[int], how: str) -> None:
         parent[key] = {"int": 3, "str": "x", "list": ["x"], "null": None, "dict": {}}[how]  # type: ignore[index]
 
 
+@pytest.fixture(scope="module")
+def package_to_damage(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the committed package, whose descriptor the damage test overwrites at every example."""
+    package = tmp_path_factory.mktemp("damaged") / "datapackage"
+    shutil.copytree(repo_root / "datapackage", package)
+    return package
+
+
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
@@ -344,10 +351,11 @@ def _damage(descriptor: dict, start: str, steps: list[int], how: str) -> None:
         max_size=3,
     )
 )
-def test_a_damaged_descriptor_is_a_message_not_a_traceback(repo_root: Path, damage: list) -> None:
+def test_a_damaged_descriptor_is_a_message_not_a_traceback(
+    repo_root: Path, package_to_damage: Path, damage: list
+) -> None:
     """A datapackage.json edited by hand or by another tool: diff reports or refuses it cleanly."""
-    original = json.loads((repo_root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
-    descriptor = copy.deepcopy(original)
+    descriptor = json.loads((repo_root / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
     for start, steps, how in damage:
         if not all(
             isinstance(r, dict) and isinstance(r.get("schema"), dict) and r["schema"].get("fields")
@@ -355,13 +363,11 @@ def test_a_damaged_descriptor_is_a_message_not_a_traceback(repo_root: Path, dama
         ):
             break
         _damage(descriptor, start, steps, how)
-    with tempfile.TemporaryDirectory() as folder:
-        package = Path(folder) / "datapackage"
-        shutil.copytree(repo_root / "datapackage", package)
-        (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["diff", "--root", str(repo_root), str(repo_root / "datapackage"), str(package)])
+    package = package_to_damage  # only its descriptor changes, and diff writes nothing: one copy serves every example
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["diff", "--root", str(repo_root), str(repo_root / "datapackage"), str(package)])
     assert code in (0, 1, 2)
     if code == 2:
         assert err.getvalue().startswith("minsec: ") and "Traceback" not in err.getvalue()

@@ -74,6 +74,19 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+#: ``minsec validate`` of each case's repository, run once: two tests read its text report.
+_TEXT_REPORTS: dict[str, tuple[Path, int, str, str]] = {}
+
+
+def text_report(case: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
+    """(root, exit code, stdout, stderr) of ``minsec validate`` on the case's repository,
+    made and run by the first test that asks (the repository is left as validate left it)."""
+    if case not in _TEXT_REPORTS:
+        root = make_repo(case, tmp_path_factory.mktemp(f"malformed-{case}"))
+        _TEXT_REPORTS[case] = (root, *run("validate", "--root", str(root)))
+    return _TEXT_REPORTS[case]
+
+
 def test_corpus_is_big_enough() -> None:
     assert len(CASES) >= 40
     stored = [c for c in CASES if not EXPECTED[c].get("generated")]
@@ -90,10 +103,9 @@ def test_base_repository_is_valid(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_malformed_case_is_reported(case: str, tmp_path: Path) -> None:
+def test_malformed_case_is_reported(case: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     expected = EXPECTED[case]
-    root = make_repo(case, tmp_path)
-    code, out, err = run("validate", "--root", str(root))
+    root, code, out, err = text_report(case, tmp_path_factory)
     for marker in TRACEBACK_MARKERS:
         assert marker not in err
     assert "Traceback" not in out
@@ -141,10 +153,9 @@ def _one_line_params() -> list:
 
 
 @pytest.mark.parametrize("case", _one_line_params())
-def test_one_line_per_problem(case: str, tmp_path: Path) -> None:
+def test_one_line_per_problem(case: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Each problem is one ``path:line:`` line, then the summary; a file cannot forge lines."""
-    root = make_repo(case, tmp_path)
-    _, out, _ = run("validate", "--root", str(root))
+    _, _, out, _ = text_report(case, tmp_path_factory)
     *problems, last = out.splitlines()
     summary = SUMMARY.match(last)
     assert summary, out

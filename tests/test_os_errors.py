@@ -15,11 +15,13 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import DEAL_ID, MiniRepo
+from conftest import DEAL_ID, MiniRepo, copy_mini_repo
+from forkserver import ForkServer
 from test_build import generated
 
 TRACEBACK = ("Traceback", 'File "', "Error:")
@@ -56,15 +58,8 @@ def _drop_root_privileges() -> None:  # pragma: no cover - runs in the child
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
 
 
-def run_unprivileged(args: list[str]) -> tuple[int, str, str]:
-    code = "import sys; from minsec.cli import main; sys.exit(main(sys.argv[1:]))"
-    env = {k: v for k, v in os.environ.items() if k != "MINSEC_CORPUS"}
-    env["PYTHONPATH"] = os.pathsep.join(sys.path)
-    preexec = _drop_root_privileges if os.geteuid() == 0 else None
-    result = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, preexec_fn=preexec, timeout=300
-    )
-    return result.returncode, result.stdout, result.stderr
+#: What each unprivileged child runs: the command line, in a process of its own.
+COMMAND_LINE = "import sys; from minsec.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +74,25 @@ def can_drop_privileges() -> None:
         pytest.skip("cannot drop root's file-mode override here")
 
 
+@pytest.fixture(scope="module")
+def run_unprivileged(can_drop_privileges: None) -> Iterator[Callable[[list[str]], tuple[int, str, str]]]:
+    """Run ``minsec ARGS`` in a child process that obeys file modes; returns (exit code, stdout,
+    stderr). The children are forked from one server started without root's override (when
+    root), which has imported minsec but run nothing, so each command starts as a fresh
+    process would, without the half second of imports."""
+    env = {k: v for k, v in os.environ.items() if k != "MINSEC_CORPUS"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    server = ForkServer(env, preexec_fn=_drop_root_privileges if os.geteuid() == 0 else None)
+    yield lambda args: server.run(COMMAND_LINE, *args, timeout=300)
+    server.close()
+
+
 @pytest.fixture
-def repo(mini_repo: MiniRepo, run_cli, tmp_path: Path) -> MiniRepo:
-    """A built repository with a release, whose records have changed since (so build writes)."""
-    root = mini_repo.root
-    assert run_cli("build", "--root", root)[0] == 0
-    mini_repo.rewrite("usa", lambda d: d.update(name="United States of America"))
-    return mini_repo
+def repo(built_mini_template: MiniRepo, tmp_path: Path) -> MiniRepo:
+    """A built repository (a copy of the session's build), whose records have changed since (so build writes)."""
+    repo = copy_mini_repo(built_mini_template, tmp_path)
+    repo.rewrite("usa", lambda d: d.update(name="United States of America"))
+    return repo
 
 
 def _args(name: str, repo: MiniRepo, out: Path) -> list[str]:
@@ -116,7 +123,7 @@ def _restore(top: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_read_only_tree(name: str, repo: MiniRepo, tmp_path: Path, can_drop_privileges: None) -> None:
+def test_read_only_tree(name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged) -> None:
     before = generated(repo.root)
     out = tmp_path / "read-only-out"
     out.mkdir()
@@ -136,7 +143,7 @@ def test_read_only_tree(name: str, repo: MiniRepo, tmp_path: Path, can_drop_priv
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_unreadable_files(name: str, repo: MiniRepo, tmp_path: Path, can_drop_privileges: None) -> None:
+def test_unreadable_files(name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged) -> None:
     unreadable = [
         repo.path("deals", DEAL_ID),
         repo.corpus / "mini-article.txt",
@@ -155,7 +162,7 @@ def test_unreadable_files(name: str, repo: MiniRepo, tmp_path: Path, can_drop_pr
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_unreadable_folder(name: str, repo: MiniRepo, tmp_path: Path, can_drop_privileges: None) -> None:
+def test_unreadable_folder(name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged) -> None:
     folder = repo.root / "records" / "events"
     folder.chmod(0)
     try:

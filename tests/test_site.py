@@ -2,6 +2,7 @@
 fetched from elsewhere, and a folder that is replaced whole or not at all."""
 
 import re
+import shutil
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -45,12 +46,9 @@ def refs(page: Path) -> Refs:
 
 
 @pytest.fixture(scope="module")
-def site(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from minsec import cli
-
-    out = tmp_path_factory.mktemp("site") / "out"
-    assert cli.main(["site", "--root", str(repo_root), str(out)]) == 0
-    return out
+def site(real_site: Path) -> Path:
+    """``minsec site`` of the repository (conftest's ``real_site``, written once per session)."""
+    return real_site
 
 
 def test_a_page_per_record_and_per_table(site: Path, repo_root: Path) -> None:
@@ -67,8 +65,17 @@ def test_a_page_per_record_and_per_table(site: Path, repo_root: Path) -> None:
 def test_every_link_inside_the_site_resolves_and_nothing_loads_from_elsewhere(site: Path) -> None:
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 20
+    parsed: dict[Path, Refs] = {}  # each page parsed once, however many links point into it
+
+    def refs_of(page: Path) -> Refs:
+        key = page.resolve()
+        if key not in parsed:
+            parsed[key] = refs(page)
+        return parsed[key]
+
+    inside = site.resolve()
     for page in pages:
-        found = refs(page)
+        found = refs_of(page)
         assert found.repeated_ids == [], page  # ids are unique, so labels and anchors are unambiguous
         for url in found.loads:
             assert not urlsplit(url).scheme and not url.startswith("//"), (page, url)
@@ -79,9 +86,9 @@ def test_every_link_inside_the_site_resolves_and_nothing_loads_from_elsewhere(si
             assert not parts.scheme, (page, url)
             target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
             assert target.is_file(), (page.relative_to(site), url)
-            assert site.resolve() in target.parents, (page, url)
+            assert inside in target.parents, (page, url)
             if parts.fragment and target.suffix == ".html":
-                assert parts.fragment in refs(target).ids, (page.relative_to(site), url)
+                assert parts.fragment in refs_of(target).ids, (page.relative_to(site), url)
 
 
 def test_deal_page_has_parties_terms_commodities_events_and_quotes(site: Path) -> None:
@@ -140,6 +147,7 @@ def test_home_page_counts_timeline_release_and_downloads(site: Path) -> None:
 def test_site_replaces_its_own_folder_and_refuses_any_other(
     site: Path, repo_root: Path, tmp_path: Path, run_cli
 ) -> None:
+    site = Path(shutil.copytree(site, tmp_path / "site"))  # the session's site stays as written
     (site / "stale.html").write_text("old", encoding="utf-8")
     assert run_cli("site", "--root", repo_root, site)[0] == 0
     assert not (site / "stale.html").exists() and (site / MARKER).is_file()
