@@ -14,6 +14,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 from minsec._version import __version__
@@ -336,7 +337,10 @@ def cmd_draft(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
 
 
+@cache
 def parser() -> argparse.ArgumentParser:
+    """The command line's parser, made once per process (``main`` is called many times in one
+    process by tests and tools: making it each time was a third of a small ``validate``)."""
     main = argparse.ArgumentParser(prog="minsec", description="The minsec dataset: validate, build, inspect.")
     main.add_argument("--version", action="version", version=f"minsec {__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
