@@ -195,3 +195,21 @@ def test_quotes_not_found_are_never_cached(mini_repo: MiniRepo, cache: Path) -> 
     first = validate(mini_repo.root).problems
     assert any("not found in the text" in p.message for p in first)
     assert validate(mini_repo.root).problems == first
+
+
+def test_runs_at_the_same_time_share_the_cache_safely(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    """Two runs filling the same cache at once (one may find it locked) give the uncached result."""
+    import threading
+
+    monkeypatch.setattr(record_cache, "BATCH", 1)  # a transaction per entry: the runs interleave
+    results: list[tuple] = []
+    threads = [threading.Thread(target=lambda: results.append(_outcome(mini_repo.root))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    expected = _outcome(mini_repo.root)
+    assert len(results) == 4 and all(result == expected for result in results)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(cache))
+    assert _outcome(mini_repo.root) == expected  # and what they left in the cache reads back right
