@@ -315,18 +315,22 @@ def test_states_by_short_form_demonym_and_capital_and_the_two_congos() -> None:
     assert states("Boats sail the South China Sea near Guinea-Bissau.") == {"GNB"}
 
 
-def test_persons_with_role_affiliation_and_diacritics() -> None:
+def _persons(text: str) -> dict[str, dict]:
+    """The persons the drafter finds in ``text`` (an invented sentence), by name, with what it says of them."""
     from minsec.draft import mentions
     from minsec.draft.article import Article, _split
     from minsec.draft.gazetteer import load
 
-    text = (
+    article = Article(Path("x.txt"), text, "0" * 64)
+    _split(article)
+    return {m.key: m.info for m in mentions.find(article, load(None)).persons}
+
+
+def test_persons_with_role_affiliation_and_diacritics() -> None:
+    persons = _persons(
         "Ivorian Minister of Mines Aïcha Kouamé-Traoré met Sabri Boukadoum, Algeria's Ambassador to Washington, "
         "and Treasury Secretary Scott Bessent. Mrs Kouamé-Traoré said the deal was good."
     )
-    article = Article(Path("x.txt"), text, "0" * 64)
-    _split(article)
-    persons = {m.key: m.info for m in mentions.find(article, load(None)).persons}
     assert persons["Aïcha Kouamé-Traoré"]["role"] == "Ivorian Minister of Mines"
     assert persons["Aïcha Kouamé-Traoré"]["affiliation"] == "CIV"
     assert persons["Sabri Boukadoum"]["affiliation"] == "DZA"
@@ -359,17 +363,10 @@ def test_benchmark_meets_the_targets(which: str) -> None:
 
 
 def test_a_congolese_minister_acts_for_the_congo_the_article_is_about() -> None:
-    from minsec.draft import mentions
-    from minsec.draft.article import Article, _split
-    from minsec.draft.gazetteer import load
-
-    text = (
+    persons = _persons(
         "The Republic of the Congo signed the accord in Brazzaville. Congolese Defence Minister Jean Mavoungou "
         "said the Republic of the Congo would not be confused with the Democratic Republic of the Congo."
     )
-    article = Article(Path("x.txt"), text, "0" * 64)
-    _split(article)
-    persons = {m.key: m.info for m in mentions.find(article, load(None)).persons}
     assert persons["Jean Mavoungou"]["affiliation"] == "COG"
 
 

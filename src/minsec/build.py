@@ -40,7 +40,8 @@ def dump_json(data: object) -> bytes:
     return dump_bytes(data)
 
 
-def _cell(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A value as its CSV cell: empty for none, true/false, whole floats without ".0"."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -58,7 +59,7 @@ def render_csv(columns: list[str], rows: list[Row]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for number, row in enumerate(rows, start=1):
-        writer.writerow([_cell(row[c]) for c in columns])
+        writer.writerow([cell_text(row[c]) for c in columns])
         if number % 4096 == 0:
             out.write(buffer.getvalue().encode("utf-8"))
             buffer.seek(0)

@@ -70,11 +70,6 @@ def hmac_key(key: str) -> bytes:
     return f"{SCHEME}:{key}".encode("ascii")
 
 
-def keyed_hash(key: str, run: str, bits: int = HASH_BITS) -> int:
-    """HMAC-SHA256 of ``run`` keyed with the text's SHA-256 (hex), truncated to ``bits``."""
-    return _truncated(_Hmac(hmac_key(key)), run, bits)
-
-
 class _Hmac:
     """HMAC-SHA256 (RFC 2104) with its keyed inner and outer states made once: hashing a run is
     then two copies and two updates, a third of the cost of ``hmac.digest`` (which keys both
@@ -97,6 +92,7 @@ class _Hmac:
 
 
 def _truncated(key: _Hmac, run: str, bits: int) -> int:
+    """HMAC-SHA256 of ``run`` under ``key`` (the text's, see :func:`hmac_key`), truncated to ``bits``."""
     return int.from_bytes(key.digest(run.encode("utf-8"))[:8], "big") >> (64 - bits)
 
 
@@ -180,9 +176,6 @@ class Fingerprint:
     @cached_property
     def _key(self) -> _Hmac:
         return _Hmac(hmac_key(self.text_sha256))
-
-    def contains(self, run: str) -> bool:
-        return _truncated(self._key, run, self.bits) in self.hashes
 
     def first_missing(self, quote: str) -> tuple[int, str] | None:
         """(token number, run) of the quote's first run not in the text, or None if all are.

@@ -170,17 +170,6 @@ class RecordCache(_Store):
     def __init__(self, folder: Path | None) -> None:
         super().__init__(folder, "parsed", _parser_salt() if folder is not None else None)
 
-    def get_data(self, key: bytes) -> dict | None:
-        """The cached data of the file whose key is ``key``, if any."""
-        raw = self.get(key)
-        if raw is None:
-            return None
-        try:
-            data = marshal.loads(raw)
-        except (ValueError, EOFError, TypeError):
-            return None
-        return data if type(data) is dict else None
-
     def get_many_data(self, keys: list[bytes]) -> dict[bytes, dict]:
         """The cached data of those of ``keys`` that are cached, in one query."""
         found = {}

@@ -268,19 +268,6 @@ def _inside(root: Path, path: str, folders_checked: set[str] | None) -> None:
         raise PathError(path)
 
 
-def read_file(
-    root: Path, file: Path, folders_checked: set[str] | None = None, cache: RecordCache | None = None
-) -> LoadedRecord | list[Problem]:
-    """Read and validate one record file below ``root/records``; ``folders_checked`` (shared by
-    the calls of one run) holds the folders already found free of links, ``cache`` the data of
-    files parsed before (see :mod:`minsec.record_cache`)."""
-    read = _read_bytes(root, file, folders_checked)
-    if isinstance(read, list):
-        return read
-    cached = cache.get_data(cache.key(read.raw)) if cache is not None else None
-    return _validated(read, cache, cached)
-
-
 @dataclass(frozen=True)
 class _Read:
     """A record file's bytes, where it is and what kind of record it must hold."""
@@ -292,6 +279,9 @@ class _Read:
 
 
 def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Read | list[Problem]:
+    """A record file below ``root/records`` read (refusing links, misplaced files and oversized
+    ones), or its problem; ``folders_checked`` holds the folders of this run already found free
+    of links."""
     top = str(root)
     text = str(file)
     # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).

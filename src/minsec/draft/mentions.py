@@ -187,6 +187,26 @@ def _person(found: Mentions, text: str, start: int, end: int, how: str, info: di
     name_mask.take(start, end)
 
 
+def _role_person(
+    found: Mentions,
+    article: Article,
+    gazetteer: Gazetteer,
+    span: tuple[int, int],
+    how: str,
+    role: tuple[str, int, int],
+    sentence_start: int,
+    name_mask: _Mask,
+) -> None:
+    """A person the text names with an office (``role``: its words, start and end), and the
+    state or organisation that office belongs to where the text says."""
+    words, role_start, role_end = role
+    info: dict = {"role": words, "role_span": (role_start, role_end)}
+    affiliation = _affiliation(article.text, gazetteer, role_start, role_end, sentence_start)
+    if affiliation:
+        info["affiliation"] = affiliation
+    _person(found, article.text, *span, how, info, name_mask)
+
+
 def _state_phrase_at(text: str, gazetteer: Gazetteer, start: int, end: int) -> str | None:
     phrase = text[start:end].removesuffix("’s").removesuffix("'s")
     hit = gazetteer.state_phrases.get(phrase)
@@ -294,11 +314,10 @@ def _who_persons(article: Article, gazetteer: Gazetteer, found: Mentions, place_
             if span is None or span[1] != match.start() or not _plausible_name(text[span[0] : span[1]], gazetteer):
                 continue
             role_start, role_end = match.start(1), match.end(1)
-            info = {"role": text[role_start:role_end].strip(), "role_span": (role_start, role_end)}
-            affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
-            if affiliation:
-                info["affiliation"] = affiliation
-            _person(found, text, *span, "who", info, name_mask)
+            role = text[role_start:role_end].strip()
+            _role_person(
+                found, article, gazetteer, span, "who", (role, role_start, role_end), sentence.start, name_mask
+            )
             place_mask.take(*span)
 
 
@@ -332,7 +351,7 @@ def _apposition_persons(
             span = _name_at(text, tokens, tokens.index(before[j]))
             if span is None or span[1] != before[-1][1] or not _plausible_name(text[span[0] : span[1]], gazetteer):
                 continue
-            if not name_mask.free(*span) or any(gazetteer.organisations.get(text[span[0] : span[1]]) for _ in [0]):
+            if not name_mask.free(*span) or gazetteer.organisations.get(text[span[0] : span[1]]):
                 continue
             role_start, role_end = comma + 1, sentence.start + match.end()
             tail = re.match(
@@ -340,11 +359,10 @@ def _apposition_persons(
                 text[role_end : sentence.end],
             )
             role_end += tail.end() if tail else 0
-            info = {"role": text[role_start:role_end].strip(" ,"), "role_span": (role_start, role_end)}
-            affiliation = _affiliation(text, gazetteer, role_start, role_end, sentence.start)
-            if affiliation:
-                info["affiliation"] = affiliation
-            _person(found, text, *span, "apposition", info, name_mask)
+            role = text[role_start:role_end].strip(" ,")
+            _role_person(
+                found, article, gazetteer, span, "apposition", (role, role_start, role_end), sentence.start, name_mask
+            )
             place_mask.take(*span)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from minsec.build import cell_text
 from minsec.publish.typed import label_column
 from minsec.tables import Column, Row, Table
 
@@ -80,11 +81,4 @@ def cell(table: Table, column: Column, row: Row, links: Links, root: str, link_l
 
 def sort_key(column: Column, row: Row) -> str:
     """What the browser sorts a cell by: the raw value (ISO dates sort as text, numbers as numbers)."""
-    value = row.get(column.name)
-    if value in (None, ""):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return cell_text(row.get(column.name))
