@@ -10,6 +10,7 @@ as small as it says.
 import base64
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -294,6 +295,14 @@ def test_a_quote_too_short_to_be_evidence_is_refused(quote: str) -> None:
 def test_the_floor_accepts_three_words_of_fifteen_characters() -> None:
     assert too_short("access to cobalt") is None
     assert too_short("to a b") is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab é_1-.,'\u2019\t\n\u00a0\u2028ß"), max_size=40))
+def test_the_floor_is_word_runs_and_normalised_length(quote: str) -> None:
+    """The floor stops counting words once it has enough; it must agree with counting them all."""
+    enough = len(re.findall(r"\w+", quote)) >= MIN_QUOTE_WORDS and len(" ".join(quote.split())) >= MIN_QUOTE_CHARS
+    assert (too_short(quote) is None) == enough
 
 
 def test_a_short_quote_is_refused_in_validate_with_its_line(mini_repo, run_cli) -> None:

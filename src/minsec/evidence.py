@@ -8,7 +8,7 @@ committed fingerprint is checked against the text), and against the fingerprint
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,10 +113,18 @@ _WORD = re.compile(r"\w+")
 
 def too_short(quote: str) -> str | None:
     """Why ``quote`` is below the evidence floor, or None."""
-    words = len(_WORD.findall(quote))  # the tokens that are words (TOKEN's \w+ runs)
-    length = len(normalise(quote))
-    if words >= MIN_QUOTE_WORDS and length >= MIN_QUOTE_CHARS:
+    return _too_short(quote, normalise(quote))
+
+
+#: Matches where a text has at least MIN_QUOTE_WORDS words (found without counting them all).
+_ENOUGH_WORDS = re.compile(rf"\w+(?:\W+\w+){{{MIN_QUOTE_WORDS - 1}}}")
+
+
+def _too_short(quote: str, normalised: str) -> str | None:
+    if len(normalised) >= MIN_QUOTE_CHARS and _ENOUGH_WORDS.search(normalised):
         return None
+    words = len(_WORD.findall(quote))  # the tokens that are words (TOKEN's \w+ runs)
+    length = len(normalised)
     return (
         f"is too short to be evidence ({words} word{'s' * (words != 1)}, {length} characters): quote at least "
         f"{MIN_QUOTE_WORDS} whole words and {MIN_QUOTE_CHARS} characters of the source"
@@ -206,54 +214,50 @@ class Evidence:
     checkers: "dict[str, SourceText | Fingerprint]" = field(default_factory=dict)
     #: Quotes found in fingerprints on earlier runs (see :mod:`minsec.record_cache`).
     found: QuoteCache | None = None
-    _known_found: set[bytes] = field(default_factory=set, repr=False)
-    #: Whether every quote was looked up in ``found`` already (then none is looked up alone).
-    _looked_up: bool = field(default=False, repr=False)
 
     def quote_problem(self, source_id: str, quote: str) -> str | None:
         """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
-        short = too_short(quote)
-        if short:
-            return short
-        checker = self.checkers.get(source_id)
-        quote = normalise(quote)
-        if isinstance(checker, SourceText) and checker.find(quote) < 0:
-            return f"not found in the text of {source_id!r}; {first_difference(quote, checker.text)}; {VERBATIM}"
-        if isinstance(checker, Fingerprint) and (missing := self._first_missing(checker, quote)) is not None:
+        return self.quote_problems([(source_id, quote)])[0]
+
+    def quote_problems(self, quotes: Sequence[tuple[str, str]]) -> list[str | None]:
+        """:meth:`quote_problem` of each (source id, quote) pair, with one cache query per
+        500 quotes (of those checked against a fingerprint) instead of one each."""
+        problems: list[str | None] = []
+        pending: list[tuple[int, Fingerprint, str, bytes | None]] = []
+        cache = self.found if self.found is not None and self.found.active else None
+        for source_id, quote in quotes:
+            normalised = normalise(quote)
+            problem = _too_short(quote, normalised)
+            checker = self.checkers.get(source_id)
+            if problem is None and isinstance(checker, SourceText) and checker.find(normalised) < 0:
+                problem = (
+                    f"not found in the text of {source_id!r}; {first_difference(normalised, checker.text)}; {VERBATIM}"
+                )
+            elif problem is None and isinstance(checker, Fingerprint):
+                key = cache.quote_key(checker.digest, normalised) if cache is not None else None
+                pending.append((len(problems), checker, normalised, key))
+            problems.append(problem)
+        known: set[bytes] = set()
+        if cache is not None:
+            keys = [key for *_, key in pending]
+            for start in range(0, len(keys), 500):
+                known.update(cache.get_many(keys[start : start + 500]))  # type: ignore[arg-type]
+        for index, fingerprint, normalised, key in pending:
+            if key in known:
+                continue
+            missing = fingerprint.first_missing(normalised)
+            if missing is None:
+                if cache is not None:
+                    cache.remember_found(key)  # type: ignore[arg-type]
+                continue
             number, run = missing
-            return (
-                f"not found in the text of {source_id!r} (checked against its fingerprint): "
-                f"the text has no {run!r} (tokens {number + 1}-{number + checker.ngram} of the quote, counting "
+            problems[index] = (
+                f"not found in the text of {quotes[index][0]!r} (checked against its fingerprint): "
+                f"the text has no {run!r} (tokens {number + 1}-{number + fingerprint.ngram} of the quote, counting "
                 "words and punctuation marks), or the quote does not start and end with whole words; "
                 f"{VERBATIM}"
             )
-        return None
-
-    def look_up(self, quotes: Iterable[tuple[str, str]]) -> None:
-        """Look up at once which of these (source id, quote) pairs were found on earlier runs
-        (one query for many quotes instead of one each)."""
-        if self.found is None or not self.found.active:
-            return
-        keys = []
-        for source_id, quote in quotes:
-            checker = self.checkers.get(source_id)
-            if isinstance(checker, Fingerprint):
-                keys.append(self.found.quote_key(checker.digest, normalise(quote)))
-        for start in range(0, len(keys), 500):
-            self._known_found.update(self.found.get_many(keys[start : start + 500]))
-        self._looked_up = True
-
-    def _first_missing(self, fingerprint: Fingerprint, quote: str) -> tuple[int, str] | None:
-        """``fingerprint.first_missing(quote)``, skipped for a quote found in the same fingerprint before."""
-        if self.found is None or not self.found.active:
-            return fingerprint.first_missing(quote)
-        key = self.found.quote_key(fingerprint.digest, quote)
-        if key in self._known_found or (not self._looked_up and self.found.found(key)):
-            return None
-        missing = fingerprint.first_missing(quote)
-        if missing is None:
-            self.found.remember_found(key)
-        return missing
+        return problems
 
 
 def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], evidence: Evidence):  # type: ignore[no-untyped-def]
@@ -357,9 +361,8 @@ def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], 
             where = orphan.relative_to(root).as_posix()
             evidence.problems.append(Problem(where, 1, "", "no source record has this id; remove the file"))
     quoted = [(loaded, path, citation) for loaded in records for path, citation in citations(loaded.record)]
-    evidence.look_up((citation.source_id, citation.quote) for _, _, citation in quoted)
-    for loaded, path, citation in quoted:
-        message = evidence.quote_problem(citation.source_id, citation.quote)
+    messages = evidence.quote_problems([(citation.source_id, citation.quote) for _, _, citation in quoted])
+    for (loaded, path, _), message in zip(quoted, messages, strict=True):
         if message:
             where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
             evidence.problems.append(Problem(*where, message))

@@ -83,19 +83,6 @@ class _Store:
     def key(self, content: bytes) -> bytes:
         return hashlib.blake2b(content, digest_size=20, key=self._salt[:64]).digest()
 
-    def get(self, key: bytes) -> bytes | None:
-        if self._connection is None:
-            return None
-        try:
-            row = self._connection.execute(f"SELECT data FROM {self._table} WHERE digest = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            self._connection = None
-            return None
-        if row is None:
-            return None
-        self._used.add(key)
-        return row[0]
-
     def get_many(self, keys: list[bytes]) -> dict[bytes, bytes]:
         """The entries of those of ``keys`` that are cached, in one query."""
         if self._connection is None or not keys:
@@ -204,9 +191,6 @@ class QuoteCache(_Store):
 
     def quote_key(self, fingerprint_digest: bytes, quote: str) -> bytes:
         return self.key(fingerprint_digest + quote.encode("utf-8", "surrogatepass"))
-
-    def found(self, key: bytes) -> bool:
-        return self.get(key) is not None
 
     def remember_found(self, key: bytes) -> None:
         self.put(key, b"")
