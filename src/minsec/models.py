@@ -89,13 +89,15 @@ def _check_text(value: str) -> str:
     to itself: control characters, invisible ones (bidirectional overrides and isolates, zero
     widths, a byte-order mark: "Trojan Source"), lone surrogates, private-use characters and
     non-characters, the same set that messages escape (:func:`minsec.problems.is_unsafe`)."""
-    if not value.strip():
+    stripped = value.strip()
+    if not stripped:
         raise ValueError("must not be empty; remove the field if there is nothing to say")
     if value == PLACEHOLDER:
         raise ValueError(f"still the {PLACEHOLDER} placeholder; fill it in (CODEBOOK.md says what goes here)")
-    if value != value.strip():
+    if value != stripped:
         raise ValueError("has leading or trailing white space; remove it")
-    if not value.replace("\n", "").replace("\t", "").replace(" ", "").isprintable():  # fast path first
+    # Fast paths first: most text is one printable line (a space is printable; tabs and line breaks are not).
+    if not value.isprintable() and not value.replace("\n", "").replace("\t", "").isprintable():
         for char in value:
             if char not in "\n\t" and is_unsafe(char):
                 raise ValueError(f"contains {_describe(char)}; remove it")

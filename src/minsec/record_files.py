@@ -31,7 +31,7 @@ from minsec.models import (
 from minsec.paths import PathError, within
 from minsec.problems import Problem, explain_yaml, with_article
 from minsec.record_cache import RecordCache, cache_dir
-from minsec.yaml_loader import Document, YamlError, load_document, read_capped
+from minsec.yaml_loader import Document, LinkedFile, YamlError, load_document, read_capped
 
 if TYPE_CHECKING:
     from minsec.derive import DerivedStatus, StatusReport
@@ -257,15 +257,14 @@ def _misfiled(document: Document, path: str, model: type[Record]) -> list[Proble
 
 
 def _inside(root: Path, path: str, folders_checked: set[str] | None) -> None:
-    """:func:`within` for a record file, checking each folder once per run (``folders_checked``)
-    and the file itself every time: three path lookups a file were a tenth of reading it."""
+    """:func:`within` for a record file's folders, checking each folder once per run
+    (``folders_checked``): three path lookups a file were a tenth of reading it. The file itself
+    is checked by the open that reads it (:func:`read_capped` refuses a link)."""
     folder, _, name = path.rpartition("/")
     if folders_checked is None or folder not in folders_checked or name in ("", ".", "..") or "\\" in name:
         within(root, path)
         if folders_checked is not None and folder:
             folders_checked.add(folder)
-    elif os.path.islink(os.path.join(root, path)):
-        raise PathError(path)
 
 
 @dataclass(frozen=True)
@@ -276,6 +275,13 @@ class _Read:
     path: str
     model: type[Record]
     raw: bytes
+
+
+def _linked(path: str) -> list[Problem]:
+    message = (
+        "is a symbolic link or lies in a linked folder; record files must be regular files, so copy the content in"
+    )
+    return [Problem(path, 1, "", message)]
 
 
 def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Read | list[Problem]:
@@ -292,15 +298,7 @@ def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Re
     try:
         _inside(root, path, folders_checked)
     except PathError:
-        return [
-            Problem(
-                path,
-                1,
-                "",
-                "is a symbolic link or lies in a linked folder; record files must be regular files, "
-                "so copy the content in",
-            )
-        ]
+        return _linked(path)
     parts = path.split("/")
     folder = parts[-2] if len(parts) > 1 else ""
     model = MODEL_BY_FOLDER.get(folder)
@@ -311,6 +309,8 @@ def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Re
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
     try:
         return _Read(file, path, model, read_capped(file))
+    except LinkedFile:
+        return _linked(path)
     except YamlError as error:
         return [Problem(path, error.line, "", explain_yaml(error.message, b"", error.line))]
     except OSError as error:

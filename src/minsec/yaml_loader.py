@@ -101,6 +101,10 @@ def _refuse_size(size: int) -> None:
         raise YamlError(1, f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte cap for one record")
 
 
+class LinkedFile(YamlError):
+    """A record file that is a symbolic link."""
+
+
 def read_capped(path: Path) -> bytes:
     """A record file's bytes, refusing links and files over the cap before reading them.
 
@@ -108,21 +112,33 @@ def read_capped(path: Path) -> bytes:
     and an oversized file would be read whole before the cap applied. One ``open`` that
     refuses links, then ``fstat`` on the open file: one path lookup instead of three (lstat,
     stat, open), which is what made reading 100,000 files cost more per file than 10,000.
+    Read with ``os.read`` for the size ``fstat`` gives: a buffered file asked for up to the
+    cap allocates the whole cap for every file (half the time of reading 10,000 files).
     """
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         if error.errno == errno.ELOOP or path.is_symlink():
-            raise YamlError(
+            raise LinkedFile(
                 1, "is a symbolic link; record files must be regular files, so copy the content in"
             ) from None
         raise
-    with os.fdopen(handle, "rb") as file:
+    try:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode):
             raise IsADirectoryError(errno.EISDIR, "not a regular file")
         _refuse_size(info.st_size)
-        raw = file.read(MAX_FILE_BYTES + 1)
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:  # until the end, which may not be where fstat said: files change
+            chunk = os.read(handle, min(info.st_size, MAX_FILE_BYTES) + 1 if not chunks else MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(handle)
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     _refuse_size(len(raw))
     return raw
 
