@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 from minsec import swap
@@ -58,8 +59,10 @@ def render_csv(columns: list[str], rows: list[Row]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
+    cells = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     for number, row in enumerate(rows, start=1):
-        writer.writerow([cell_text(row[c]) for c in columns])
+        # Most cells are text already: cell_text only for the others (a call per cell was a third of this).
+        writer.writerow([value if type(value) is str else cell_text(value) for value in cells(row)])
         if number % 4096 == 0:
             out.write(buffer.getvalue().encode("utf-8"))
             buffer.seek(0)
