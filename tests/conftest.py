@@ -19,7 +19,7 @@ import pytest
 import yaml
 from hypothesis import settings
 
-from minsec import cli
+from minsec import cli, verdicts
 from minsec.fingerprint import Fingerprint
 
 # Keep hypothesis from writing an example database into the repository.
@@ -244,6 +244,15 @@ class MiniRepo:
         data = self.data(record_id)
         change(data)
         return self.write(folder, data)
+
+
+@pytest.fixture(autouse=True)
+def _every_check_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process, tests run every check: many patch or watch the set rules, and a clean verdict
+    (minsec.verdicts) that another test left for the same small repository would skip them.
+    Tests marked ``verdicts`` reuse verdicts as minsec does; child processes always do."""
+    if request.node.get_closest_marker("verdicts") is None:
+        monkeypatch.setattr(verdicts.Verdicts, "clean", lambda self, inputs, loaded: None)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ file and hashed every quote twice, and those are most of a run. The cache keeps
 
 A file whose bytes change is parsed again, a file with problems and a quote not found are
 never cached, and every other check (models, set rules, quotes against texts) runs on every
-run. So the cache can make a run faster, never different.
+run, unless the same inputs passed them all before (:mod:`minsec.verdicts` keeps such clean
+verdicts here too). So the cache can make a run faster, never different.
 
 It lives outside the repository (``$MINSEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/minsec``,
 else ``~/.cache/minsec``), so that a pull request cannot bring entries with it. Set
@@ -50,7 +51,7 @@ def _code_salt(module: ModuleType, extra: str = "") -> bytes:
     return hashlib.sha256(code + extra.encode("utf-8")).digest()
 
 
-class _Store:
+class Store:
     """One kind of entry (one table) for one run: look up, remember new entries, save at the end."""
 
     def __init__(self, folder: Path | None, table: str, salt: "bytes | None" = None) -> None:
@@ -151,7 +152,7 @@ def _parser_salt() -> bytes | None:
         return None
 
 
-class RecordCache(_Store):
+class RecordCache(Store):
     """Parsed record files by their bytes: the data of each, as :func:`minsec.yaml_loader.load_document` gives it."""
 
     def __init__(self, folder: Path | None) -> None:
@@ -183,7 +184,7 @@ def _fingerprint_salt() -> bytes | None:
         return None
 
 
-class QuoteCache(_Store):
+class QuoteCache(Store):
     """Quotes found in a fingerprint, by the quote and the fingerprint's content."""
 
     def __init__(self, folder: Path | None) -> None:

@@ -115,6 +115,8 @@ class LoadedRecord:
     document: Document
     #: Whether the file's text holds the review marker of ``minsec draft`` (checked by validate).
     marked: bool = False
+    #: A hash of the file's bytes (see :mod:`minsec.verdicts`); empty if not read from a file.
+    digest: bytes = b""
 
     def line_of(self, *field_path: str | int) -> int:
         return self.document.line_of(tuple(field_path))
@@ -344,25 +346,26 @@ def _validated(read: _Read, cache: RecordCache | None, cached: dict | None) -> L
         ]
     share_field_sets(result)
     # The record holds the data now; keep only what finds the lines (the file, for most files).
-    return LoadedRecord(path, result, document.without_data(_Reread(read.file, raw)), _MARKER in raw)
+    reread = _Reread(read.file, raw)
+    return LoadedRecord(path, result, document.without_data(reread), _MARKER in raw, reread.digest)
 
 
 class _Reread:
     """A record file's text read again to find its lines for a message, if its bytes are still
     those validated (None otherwise). Keeping every text instead was 166 MB at 100,000 records."""
 
-    __slots__ = ("_digest", "_file")
+    __slots__ = ("_file", "digest")
 
     def __init__(self, file: Path, raw: bytes) -> None:
         self._file = str(file)
-        self._digest = hashlib.blake2b(raw, digest_size=16).digest()
+        self.digest = hashlib.blake2b(raw, digest_size=16).digest()
 
     def __call__(self) -> str | None:
         try:
             raw = read_capped(Path(self._file))
         except (OSError, YamlError):
             return None
-        if hashlib.blake2b(raw, digest_size=16).digest() != self._digest:
+        if hashlib.blake2b(raw, digest_size=16).digest() != self.digest:
             return None
         return raw.decode("utf-8")
 

@@ -21,8 +21,10 @@ from minsec.derive import PROGRESSION, StatusReport, derive_status, status_repor
 from minsec.evidence import check_evidence
 from minsec.models import MODELS, Actor, Deal, Event, Record, container_fields
 from minsec.problems import Problem, with_article
+from minsec.record_cache import cache_dir
 from minsec.record_files import Dataset, LoadedRecord, paused_gc, read_records, record_files
 from minsec.unloaded import unloaded_problems
+from minsec.verdicts import Verdicts, inputs_digest
 from minsec.vocabularies import ActorKind, DerivedDealStatus
 from minsec.yaml_loader import YamlError, read_capped
 
@@ -470,7 +472,18 @@ def validate(root: Path, corpus: Sequence[Path] = (), files: Iterable[Path] | No
     # A valid record's file is read again only if its bytes held the marker when it was read.
     markers = list(check_draft_markers(root, [r.path for r in loaded if r.marked] + [p.path for p in problems]))
     dataset = Dataset(tuple(r.record for r in loaded))
-    found, how = _run_set_rules(root, loaded, problems, corpus, dataset=dataset)
+    verdicts = Verdicts(cache_dir() if not problems and not markers else None)
+    try:
+        inputs = inputs_digest(root, loaded, corpus, today().isoformat()) if verdicts.active else None
+        how = verdicts.clean(inputs, loaded)
+        if how is None:  # not known to be clean: run the set rules and the quote check
+            found, how = _run_set_rules(root, loaded, problems, corpus, dataset=dataset)
+            if not found and not markers:
+                verdicts.remember(inputs, how)
+        else:
+            found = []
+    finally:
+        verdicts.save()
     problems = found + markers
     checked = len(loaded) + len({p.path for p in problems} - {r.path for r in loaded})
     report = Report(sorted(set(problems)), loaded, checked, corpus_checked=bool(corpus), evidence=how)

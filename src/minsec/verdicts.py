@@ -1,0 +1,138 @@
+"""Clean results of the set rules and the quote check, kept between runs.
+
+``minsec build`` validates before it writes, so ``minsec validate`` then ``minsec build`` ran
+the set rules and checked every quote twice on the same files. A run whose set rules and quote
+check found nothing keeps a verdict under a hash of everything they read:
+
+- the code: every file of the minsec package, and the versions of Python, pydantic and PyYAML;
+- the date the rules compare dates with (:func:`minsec.validate.today`);
+- each record file's path and bytes, in the order read;
+- every fingerprint file's name and bytes, and for each source with a ``text_file``, which
+  corpus file it names (if any) and that file's bytes.
+
+A later run with the same hash skips those checks and reports what the first run found:
+nothing. Everything else (reading and checking each file, its model, the draft markers) runs
+on every run, and a run with problems keeps nothing. Anything the hash cannot vouch for (a
+fingerprint or text that is a link, unreadable or too large) means the checks run. Verdicts
+live in the cache of :mod:`minsec.record_cache`, with its rules: outside the repository, off
+with ``MINSEC_CACHE_DIR=""``, and never the user's problem if it breaks.
+"""
+
+import hashlib
+import marshal
+import os
+import stat
+import sys
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+from minsec.evidence import FINGERPRINT, MAX_TEXT_BYTES, TEXT, find_text
+from minsec.fingerprint import MAX_BYTES, SUFFIX
+from minsec.models import Source
+from minsec.paths import PathError
+from minsec.record_cache import Store
+from minsec.record_files import LoadedRecord
+
+_PACKAGE = Path(__file__).parent
+
+
+@cache
+def code_digest() -> bytes:
+    """A hash of every file of the minsec package and of the versions of what it runs on."""
+    import pydantic
+    import pydantic_core
+    import yaml
+
+    digest = hashlib.blake2b(digest_size=32)
+    versions = f"{sys.version}|{pydantic.VERSION}|{pydantic_core.__version__}|{yaml.__version__}|"
+    digest.update(versions.encode("utf-8"))
+    for current, folders, names in sorted(os.walk(_PACKAGE)):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        for name in sorted(names):
+            path = Path(current) / name
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0".encode())
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
+    return digest.digest()
+
+
+def _regular_bytes(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file that is not a link; OSError for anything else."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path}: not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(handle, (min(info.st_size, limit) if not chunks else limit - size) + 1):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise OSError(f"{path}: over {limit} bytes")
+    finally:
+        os.close(handle)
+    return b"".join(chunks)
+
+
+def inputs_digest(root: Path, loaded: Sequence[LoadedRecord], corpus: Sequence[Path], today: str) -> bytes | None:
+    """The hash of what the set rules and the quote check read (see the module docstring), or
+    None if some of it is not a plain file that can be vouched for."""
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"{today}|{len(loaded)}\0".encode())
+    for item in loaded:
+        if not item.digest:
+            return None
+        digest.update(item.path.encode("utf-8", "surrogatepass") + b"\0" + item.digest)
+    folder = root / "records" / "sources"
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith(SUFFIX)) if folder.is_dir() else []
+        for name in names:
+            raw = _regular_bytes(folder / name, MAX_BYTES)
+            digest.update(f"\0fingerprint\0{name}\0".encode("utf-8", "surrogatepass"))
+            digest.update(hashlib.blake2b(raw, digest_size=32).digest())
+        for item in loaded:
+            source = item.record
+            if not isinstance(source, Source) or not source.text_file or not corpus:
+                continue
+            path = find_text(corpus, source.text_file)
+            digest.update(f"\0text\0{source.id}\0{source.text_file}\0".encode("utf-8", "surrogatepass"))
+            if path is not None:
+                digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
+                digest.update(hashlib.blake2b(_regular_bytes(path, MAX_TEXT_BYTES), digest_size=32).digest())
+    except (OSError, PathError, ValueError):
+        return None
+    return digest.digest()
+
+
+class Verdicts(Store):
+    """Clean verdicts, by the hash of the inputs: the ids of the sources whose quotes were
+    checked against their text (on a clean run, the others' were checked against fingerprints)."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder, "clean_verdicts", code_digest() if folder is not None else None)
+
+    def clean(self, inputs: bytes | None, loaded: Sequence[LoadedRecord]) -> dict[str, str] | None:
+        """How each source's quotes were checked on the clean run with these inputs, or None."""
+        if inputs is None:
+            return None
+        key = self.key(inputs)
+        raw = self.get_many([key]).get(key)
+        try:
+            against_text = marshal.loads(raw) if raw is not None else None
+        except (ValueError, EOFError, TypeError):
+            return None
+        if type(against_text) is not list:
+            return None
+        texts = set(against_text)
+        return {
+            item.record.id: TEXT if item.record.id in texts else FINGERPRINT
+            for item in loaded
+            if isinstance(item.record, Source)
+        }
+
+    def remember(self, inputs: bytes | None, how: dict[str, str]) -> None:
+        if inputs is not None and set(how.values()) <= {TEXT, FINGERPRINT}:
+            self.put(self.key(inputs), marshal.dumps(sorted(k for k, v in how.items() if v == TEXT)))

@@ -1,0 +1,162 @@
+"""A clean verdict is reused only for the same inputs: any change to what the set rules and the
+quote check read makes them run again (minsec.verdicts)."""
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from conftest import CLAIM_ID, DEAL_ID, SOURCE_ID, MiniRepo
+from minsec import validate as validate_module
+from minsec import verdicts
+from minsec.fingerprint import Fingerprint
+from minsec.validate import validate
+
+pytestmark = pytest.mark.verdicts
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def rules_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times validate ran the set rules and the quote check (one entry per run)."""
+    runs: list[int] = []
+    original = validate_module._run_set_rules
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(validate_module, "_run_set_rules", counted)
+    return runs
+
+
+def _verdicts(folder: Path) -> int:
+    with sqlite3.connect(folder / "records.sqlite3") as connection:
+        return connection.execute("SELECT count(*) FROM clean_verdicts").fetchone()[0]
+
+
+def _report(root: Path, corpus: list[Path] | None = None) -> tuple:
+    report = validate(root, corpus or [])
+    return report.ok, [str(p) for p in report.problems], report.evidence, report.files_checked
+
+
+def test_a_clean_run_is_reused_with_the_same_outcome(mini_repo: MiniRepo, cache: Path, rules_runs: list[int]) -> None:
+    first = _report(mini_repo.root)
+    second = _report(mini_repo.root)
+    assert first == second
+    assert first[0] and first[2] == {SOURCE_ID: "fingerprint"}
+    assert len(rules_runs) == 1, "the second run reused the first's verdict"
+    assert _verdicts(cache) == 1
+
+
+def test_with_the_corpus_the_verdict_says_which_quotes_were_checked_against_the_text(
+    mini_repo: MiniRepo, cache: Path, rules_runs: list[int]
+) -> None:
+    first = _report(mini_repo.root, [mini_repo.corpus])
+    assert first == _report(mini_repo.root, [mini_repo.corpus])
+    assert first[2] == {SOURCE_ID: "text"}
+    assert len(rules_runs) == 1
+    assert _report(mini_repo.root)[2] == {SOURCE_ID: "fingerprint"}, "without the corpus: another verdict"
+    assert len(rules_runs) == 2
+
+
+def test_a_run_with_problems_keeps_no_verdict(mini_repo: MiniRepo, cache: Path, rules_runs: list[int]) -> None:
+    mini_repo.rewrite(DEAL_ID, lambda d: d["parties"][0].update(actor_id="no-such-actor"))
+    first = _report(mini_repo.root)
+    assert not first[0]
+    assert _report(mini_repo.root) == first
+    assert len(rules_runs) == 2
+    assert _verdicts(cache) == 0
+
+
+def test_no_cache_no_verdict(mini_repo: MiniRepo, monkeypatch: pytest.MonkeyPatch, rules_runs: list[int]) -> None:
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    assert _report(mini_repo.root) == _report(mini_repo.root)
+    assert len(rules_runs) == 2
+
+
+def _tamper_fingerprint(repo: MiniRepo) -> None:
+    """A fingerprint of another text under the same name: every quote of the source fails."""
+    path = repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+    path.write_text(Fingerprint.of_text(SOURCE_ID, b"An entirely different article about nickel.").dumps())
+
+
+def _link_fingerprint(repo: MiniRepo) -> None:
+    """The same bytes, but through a symbolic link."""
+    path = repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+    target = repo.root.parent / "elsewhere.fingerprint"
+    target.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(target)
+
+
+def _orphan_fingerprint(repo: MiniRepo) -> None:
+    folder = repo.root / "records" / "sources"
+    (folder / "nobody.fingerprint").write_bytes((folder / f"{SOURCE_ID}.fingerprint").read_bytes())
+
+
+def _change_the_text(repo: MiniRepo) -> None:
+    path = repo.corpus / "mini-article.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("cobalt", "copper"), encoding="utf-8")
+
+
+def _move_the_date(_: MiniRepo) -> None:
+    os.environ["SOURCE_DATE_EPOCH"] = "946684800"  # 1 January 2000: the records' 2025 dates lie ahead
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_tamper_fingerprint, _link_fingerprint, _orphan_fingerprint, _change_the_text, _move_the_date],
+)
+def test_a_change_to_what_the_checks_read_runs_them_again(
+    mini_repo: MiniRepo, cache: Path, rules_runs: list[int], monkeypatch: pytest.MonkeyPatch, change
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "")  # today; restored after the test whatever the change sets
+    corpus = [mini_repo.corpus]
+    assert _report(mini_repo.root, corpus)[0]
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    change(mini_repo)
+    uncached = _report(mini_repo.root, corpus)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(cache))
+    assert not uncached[0], "the change makes the repository invalid"
+    assert _report(mini_repo.root, corpus) == uncached, "the verdict of the old inputs was not reused"
+    assert len(rules_runs) == 3
+
+
+def test_a_change_to_the_code_runs_them_again(
+    mini_repo: MiniRepo, cache: Path, rules_runs: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert _report(mini_repo.root)[0]
+    monkeypatch.setattr(verdicts, "code_digest", lambda: b"the code of another minsec")
+    assert _report(mini_repo.root)[0]
+    assert len(rules_runs) == 2
+    assert _verdicts(cache) == 2
+
+
+def test_a_changed_record_runs_them_again(mini_repo: MiniRepo, cache: Path, rules_runs: list[int]) -> None:
+    assert _report(mini_repo.root)[0]
+    mini_repo.rewrite(CLAIM_ID, lambda d: d["citations"][0].update(quote="the Congo holds 80% of the world"))
+    second = _report(mini_repo.root)
+    assert not second[0] and "not found in the text" in " ".join(second[1])
+    assert len(rules_runs) == 2
+
+
+def test_the_digest_changes_with_every_input_and_only_then(mini_repo: MiniRepo, cache: Path) -> None:
+    report = validate(mini_repo.root, [mini_repo.corpus])
+    digest = verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01")
+    assert digest is not None
+    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01") == digest
+    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-02") != digest
+    assert verdicts.inputs_digest(mini_repo.root, report.records, [], "2026-12-01") != digest
+    assert verdicts.inputs_digest(mini_repo.root, report.records[:-1], [mini_repo.corpus], "2026-12-01") != digest
+    reordered = [report.records[-1], *report.records[:-1]]
+    assert verdicts.inputs_digest(mini_repo.root, reordered, [mini_repo.corpus], "2026-12-01") != digest
+    (mini_repo.corpus / "mini-article.txt").unlink()
+    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01") != digest
