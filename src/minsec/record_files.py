@@ -319,8 +319,16 @@ def _read_bytes(root: Path, file: Path, folders_checked: set[str] | None) -> _Re
         return [Problem(path, 1, "", f"cannot read the file: {error.strerror}")]
 
 
-def _validated(read: _Read, cache: RecordCache | None, cached: dict | None) -> LoadedRecord | list[Problem]:
-    """The record in ``read``'s bytes (``cached``: their data, parsed on an earlier run), or its problems."""
+def file_digest(raw: bytes) -> bytes:
+    """A hash of a record file's bytes: its cache entry's name, and how a later read knows it unchanged."""
+    return hashlib.blake2b(raw, digest_size=20).digest()
+
+
+def _validated(
+    read: _Read, cache: RecordCache | None, cached: dict | None, digest: bytes
+) -> LoadedRecord | list[Problem]:
+    """The record in ``read``'s bytes (``cached``: their data, parsed on an earlier run; ``digest``:
+    :func:`file_digest` of the bytes), or its problems."""
     path, model, raw = read.path, read.model, read.raw
     try:
         if cached is not None:
@@ -328,7 +336,7 @@ def _validated(read: _Read, cache: RecordCache | None, cached: dict | None) -> L
         else:
             document = load_document(raw)
             if cache is not None and document.plain:
-                cache.put_data(cache.key(raw), document.data)
+                cache.put_data(cache.key(digest), document.data)
     except YamlError as error:
         return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
     result = parse_record(model, document, path)
@@ -346,26 +354,25 @@ def _validated(read: _Read, cache: RecordCache | None, cached: dict | None) -> L
         ]
     share_field_sets(result)
     # The record holds the data now; keep only what finds the lines (the file, for most files).
-    reread = _Reread(read.file, raw)
-    return LoadedRecord(path, result, document.without_data(reread), _MARKER in raw, reread.digest)
+    return LoadedRecord(path, result, document.without_data(_Reread(read.file, digest)), _MARKER in raw, digest)
 
 
 class _Reread:
     """A record file's text read again to find its lines for a message, if its bytes are still
     those validated (None otherwise). Keeping every text instead was 166 MB at 100,000 records."""
 
-    __slots__ = ("_file", "digest")
+    __slots__ = ("_digest", "_file")
 
-    def __init__(self, file: Path, raw: bytes) -> None:
+    def __init__(self, file: Path, digest: bytes) -> None:
         self._file = str(file)
-        self.digest = hashlib.blake2b(raw, digest_size=16).digest()
+        self._digest = digest
 
     def __call__(self) -> str | None:
         try:
             raw = read_capped(Path(self._file))
         except (OSError, YamlError):
             return None
-        if hashlib.blake2b(raw, digest_size=16).digest() != self.digest:
+        if file_digest(raw) != self._digest:
             return None
         return raw.decode("utf-8")
 
@@ -425,10 +432,15 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
             every = record_files(root) if files is None else list(files)
             for start in range(0, len(every), _BATCH):
                 reads = [_read_bytes(root, file, folders_checked) for file in every[start : start + _BATCH]]
-                keys = {id(read): cache.key(read.raw) for read in reads if isinstance(read, _Read)}
+                digests = {id(read): file_digest(read.raw) for read in reads if isinstance(read, _Read)}
+                keys = {number: cache.key(digest) for number, digest in digests.items()}
                 found = cache.get_many_data(list(keys.values()))
                 for read in reads:
-                    result = read if isinstance(read, list) else _validated(read, cache, found.get(keys[id(read)]))
+                    result = (
+                        read
+                        if isinstance(read, list)
+                        else _validated(read, cache, found.get(keys[id(read)]), digests[id(read)])
+                    )
                     if isinstance(result, list):
                         problems.extend(result)
                     else:
