@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import CLAIM_ID, DEAL_ID, SOURCE_ID, MiniRepo
+from minsec import record_files, verdicts
 from minsec import validate as validate_module
-from minsec import verdicts
+from minsec.draft.marker import MARKER
 from minsec.fingerprint import Fingerprint
+from minsec.models import Source
 from minsec.validate import validate
 
 pytestmark = pytest.mark.verdicts
@@ -149,14 +151,65 @@ def test_a_changed_record_runs_them_again(mini_repo: MiniRepo, cache: Path, rule
 
 
 def test_the_digest_changes_with_every_input_and_only_then(mini_repo: MiniRepo, cache: Path) -> None:
-    report = validate(mini_repo.root, [mini_repo.corpus])
-    digest = verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01")
-    assert digest is not None
-    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01") == digest
-    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-02") != digest
-    assert verdicts.inputs_digest(mini_repo.root, report.records, [], "2026-12-01") != digest
-    assert verdicts.inputs_digest(mini_repo.root, report.records[:-1], [mini_repo.corpus], "2026-12-01") != digest
-    reordered = [report.records[-1], *report.records[:-1]]
-    assert verdicts.inputs_digest(mini_repo.root, reordered, [mini_repo.corpus], "2026-12-01") != digest
+    records = validate(mini_repo.root, [mini_repo.corpus]).records
+    files = [(r.path, r.digest) for r in records]
+    sources = [r.record for r in records if isinstance(r.record, Source)]
+
+    def digest(files=files, sources=sources, corpus=(mini_repo.corpus,), today="2026-12-01") -> bytes | None:
+        return verdicts.inputs_digest(mini_repo.root, files, sources, list(corpus), today)
+
+    first = digest()
+    assert first is not None and digest() == first
+    assert digest(today="2026-12-02") != first
+    assert digest(corpus=()) != first
+    assert digest(files=files[:-1]) != first
+    assert digest(files=[files[-1], *files[:-1]]) != first
+    assert digest(files=[(files[0][0], b"another digest"), *files[1:]]) != first
+    assert digest(files=[*files[:-1], (files[-1][0], b"")]) is None, "a file not read from disk: no verdict"
     (mini_repo.corpus / "mini-article.txt").unlink()
-    assert verdicts.inputs_digest(mini_repo.root, report.records, [mini_repo.corpus], "2026-12-01") != digest
+    assert digest() != first
+
+
+def test_an_unchanged_repository_is_vouched_for_reading_only_its_sources(
+    mini_repo: MiniRepo, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    full = _report(mini_repo.root)
+    kinds: list[str] = []
+    original = record_files.parse_record
+    monkeypatch.setattr(
+        record_files, "parse_record", lambda model, *a: kinds.append(model.__name__) or original(model, *a)
+    )
+    report = validate(mini_repo.root, records=False)
+    assert (report.ok, [str(p) for p in report.problems], report.evidence, report.files_checked) == full
+    assert report.records == [] and kinds == ["Source"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda repo: repo.rewrite(
+            CLAIM_ID, lambda d: d["citations"][0].update(quote="the Congo holds 80% of the world")
+        ),
+        lambda repo: repo.rewrite(DEAL_ID, lambda d: d.update(title="")),
+        lambda repo: (repo.root / "records" / "deals" / "stray.txt").write_text("not a record"),
+        lambda repo: repo.path("deals", DEAL_ID).write_text(f"{MARKER}\n" + repo.path("deals", DEAL_ID).read_text()),
+    ],
+    ids=["quote", "field", "stray file", "draft marker"],
+)
+def test_after_a_change_the_report_without_records_is_the_full_one(
+    mini_repo: MiniRepo, cache: Path, monkeypatch: pytest.MonkeyPatch, change
+) -> None:
+    assert validate(mini_repo.root, records=False).ok
+    change(mini_repo)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", "")
+    uncached = _report(mini_repo.root)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(cache))
+    assert not uncached[0]
+    report = validate(mini_repo.root, records=False)
+    assert (report.ok, [str(p) for p in report.problems], report.evidence, report.files_checked) == uncached
+
+
+def test_the_command_line_says_the_same_when_vouched_for(mini_repo: MiniRepo, cache: Path, run_cli) -> None:
+    first = run_cli("validate", "--root", mini_repo.root)
+    assert first == run_cli("validate", "--root", mini_repo.root)
+    assert first[0] == 0 and first[1].startswith("8 files checked, 0 problems found; quotes checked against")

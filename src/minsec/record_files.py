@@ -421,6 +421,20 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def file_digests(root: Path) -> list[tuple[str, bytes]] | None:
+    """(path, :func:`file_digest`) of every record file, in the order :func:`read_records` reads
+    them, without parsing any; None if a file cannot be a record as it is (a link, a misplaced
+    file, an unreadable or oversized one) or holds the review marker of ``minsec draft``."""
+    found: list[tuple[str, bytes]] = []
+    folders_checked: set[str] = set()
+    for file in record_files(root):
+        read = _read_bytes(root, file, folders_checked)
+        if isinstance(read, list) or _MARKER in read.raw:
+            return None
+        found.append((read.path, file_digest(read.raw)))
+    return found
+
+
 def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[LoadedRecord], list[Problem]]:
     """Read every record file (or just ``files``); returns the valid records and all problems."""
     loaded: list[LoadedRecord] = []

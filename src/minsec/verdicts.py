@@ -32,7 +32,6 @@ from minsec.fingerprint import MAX_BYTES, SUFFIX
 from minsec.models import Source
 from minsec.paths import PathError
 from minsec.record_cache import Store
-from minsec.record_files import LoadedRecord
 
 _PACKAGE = Path(__file__).parent
 
@@ -77,15 +76,19 @@ def _regular_bytes(path: Path, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def inputs_digest(root: Path, loaded: Sequence[LoadedRecord], corpus: Sequence[Path], today: str) -> bytes | None:
-    """The hash of what the set rules and the quote check read (see the module docstring), or
-    None if some of it is not a plain file that can be vouched for."""
+def inputs_digest(
+    root: Path, files: Sequence[tuple[str, bytes]], sources: Sequence[Source], corpus: Sequence[Path], today: str
+) -> bytes | None:
+    """The hash of what the set rules and the quote check read (see the module docstring): the
+    record files as (path, :func:`minsec.record_files.file_digest`) in reading order, the source
+    records among them, the corpus and the date; None if some of it is not a plain file that can
+    be vouched for."""
     digest = hashlib.blake2b(digest_size=32)
-    digest.update(f"{today}|{len(loaded)}\0".encode())
-    for item in loaded:
-        if not item.digest:
+    digest.update(f"{today}|{len(files)}\0".encode())
+    for path, file_digest in files:
+        if not file_digest:
             return None
-        digest.update(item.path.encode("utf-8", "surrogatepass") + b"\0" + item.digest)
+        digest.update(path.encode("utf-8", "surrogatepass") + b"\0" + file_digest)
     folder = root / "records" / "sources"
     try:
         names = sorted(name for name in os.listdir(folder) if name.endswith(SUFFIX)) if folder.is_dir() else []
@@ -93,9 +96,8 @@ def inputs_digest(root: Path, loaded: Sequence[LoadedRecord], corpus: Sequence[P
             raw = _regular_bytes(folder / name, MAX_BYTES)
             digest.update(f"\0fingerprint\0{name}\0".encode("utf-8", "surrogatepass"))
             digest.update(hashlib.blake2b(raw, digest_size=32).digest())
-        for item in loaded:
-            source = item.record
-            if not isinstance(source, Source) or not source.text_file or not corpus:
+        for source in sources:
+            if not source.text_file or not corpus:
                 continue
             path = find_text(corpus, source.text_file)
             digest.update(f"\0text\0{source.id}\0{source.text_file}\0".encode("utf-8", "surrogatepass"))
@@ -114,7 +116,7 @@ class Verdicts(Store):
     def __init__(self, folder: Path | None) -> None:
         super().__init__(folder, "clean_verdicts", code_digest() if folder is not None else None)
 
-    def clean(self, inputs: bytes | None, loaded: Sequence[LoadedRecord]) -> dict[str, str] | None:
+    def clean(self, inputs: bytes | None, sources: Sequence[Source]) -> dict[str, str] | None:
         """How each source's quotes were checked on the clean run with these inputs, or None."""
         if inputs is None:
             return None
@@ -127,11 +129,7 @@ class Verdicts(Store):
         if type(against_text) is not list:
             return None
         texts = set(against_text)
-        return {
-            item.record.id: TEXT if item.record.id in texts else FINGERPRINT
-            for item in loaded
-            if isinstance(item.record, Source)
-        }
+        return {source.id: TEXT if source.id in texts else FINGERPRINT for source in sources}
 
     def remember(self, inputs: bytes | None, how: dict[str, str]) -> None:
         if inputs is not None and set(how.values()) <= {TEXT, FINGERPRINT}:
