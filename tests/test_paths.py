@@ -3,14 +3,17 @@
 trailing newline is no id."""
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DEAL_ID, MINI_TEXT_FILE, MiniRepo
 from minsec.dates import parse_partial_date
-from minsec.paths import PathError, within
+from minsec.paths import PathError, read_up_to, within
 
 
 def test_within_refuses_links_and_dot_dot(tmp_path: Path) -> None:
@@ -173,3 +176,19 @@ def test_record_file_that_is_a_link_after_regular_files_of_its_folder(mini_repo:
     code, out, _ = run_cli("validate", "--root", mini_repo.root)
     assert code == 1
     assert "records/deals/zz-linked.yaml:1: is a symbolic link or lies in a linked folder" in out
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, 300), max_bytes=st.integers(0, 200), expected=st.integers(0, 400))
+def test_read_up_to_reads_the_file_up_to_one_byte_over_the_cap_whatever_size_it_was_told(
+    tmp_path_factory: pytest.TempPathFactory, size: int, max_bytes: int, expected: int
+) -> None:
+    """``expected`` is fstat's size, which a file that changes meanwhile makes wrong either way."""
+    path = tmp_path_factory.mktemp("read") / "file"
+    content = bytes(range(256)) * 2
+    path.write_bytes(content[:size])
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        assert read_up_to(descriptor, max_bytes, expected) == content[: min(size, max_bytes + 1)]
+    finally:
+        os.close(descriptor)

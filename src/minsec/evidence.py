@@ -26,7 +26,7 @@ from minsec.fingerprint import (
     token_spans,
 )
 from minsec.models import Citation, Source, container_fields
-from minsec.paths import PathError, read_regular, within
+from minsec.paths import PathError, read_regular, read_up_to, within
 from minsec.problems import Problem
 from minsec.record_cache import QuoteCache, cache_dir
 from minsec.record_files import LoadedRecord
@@ -50,7 +50,7 @@ def fingerprint_path(root: Path, source_id: str) -> Path:
 def _read_capped(path: Path) -> bytes:
     """At most ``MAX_BYTES + 1`` bytes of ``path``: a hostile file is never read whole."""
     with path.open("rb") as handle:
-        return handle.read(MAX_BYTES + 1)
+        return read_up_to(handle.fileno(), MAX_BYTES, os.fstat(handle.fileno()).st_size)
 
 
 def read_fingerprint(path: Path) -> Fingerprint:

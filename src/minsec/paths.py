@@ -41,19 +41,37 @@ def within(base: Path, relative: str | PurePosixPath) -> Path:
     return base.joinpath(*parts)
 
 
+def read_up_to(descriptor: int, max_bytes: int, expected: int) -> bytes:
+    """The bytes of an open file, at most ``max_bytes + 1`` (one more tells the caller it is
+    over), read in as many calls as its size (``expected``, from ``fstat``) needs. A buffered
+    ``read(max_bytes + 1)`` allocates that much for every file, whatever it holds: half the time
+    of reading 10,000 record files; the size is only a hint, since a file can change meanwhile."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes:
+        chunk = os.read(descriptor, (min(expected, max_bytes) if not chunks else max_bytes - size) + 1)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def read_regular(base: Path, relative: str | PurePosixPath, max_bytes: int, what: str = "file") -> bytes:
     """The bytes of the regular file ``base / relative`` (checked by :func:`within`), refusing
     anything else (a device, a pipe) and anything over ``max_bytes`` before reading it whole."""
     path = within(base, relative)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     descriptor = os.open(path, flags)
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         status = os.fstat(descriptor)
         if not stat.S_ISREG(status.st_mode):
             raise PathError(f"{path}: not a regular file; a {what} must be an ordinary file")
         if status.st_size > max_bytes:
             raise PathError(f"{path}: {status.st_size} bytes, over the {max_bytes}-byte cap for a {what}")
-        content = handle.read(max_bytes + 1)
+        content = read_up_to(descriptor, max_bytes, status.st_size)
+    finally:
+        os.close(descriptor)
     if len(content) > max_bytes:
         raise PathError(f"{path}: over the {max_bytes}-byte cap for a {what}")
     return content

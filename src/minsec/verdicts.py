@@ -21,7 +21,6 @@ with ``MINSEC_CACHE_DIR=""``, and never the user's problem if it breaks.
 import hashlib
 import marshal
 import os
-import stat
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -30,50 +29,33 @@ from pathlib import Path
 from minsec.evidence import FINGERPRINT, MAX_TEXT_BYTES, TEXT, find_text
 from minsec.fingerprint import MAX_BYTES, SUFFIX
 from minsec.models import Source
-from minsec.paths import PathError
+from minsec.paths import PathError, read_regular
 from minsec.record_cache import Store
 
 _PACKAGE = Path(__file__).parent
 
 
 @cache
-def code_digest() -> bytes:
-    """A hash of every file of the minsec package and of the versions of what it runs on."""
+def code_digest() -> bytes | None:
+    """A hash of every file of the minsec package and of the versions of what it runs on; None
+    if a file cannot be read (then no verdict is kept or used)."""
     import pydantic
     import pydantic_core
     import yaml
 
+    files = []
+    for current, folders, names in os.walk(_PACKAGE):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        files.extend(Path(current) / name for name in names if not name.endswith((".pyc", ".pyo")))
     digest = hashlib.blake2b(digest_size=32)
-    versions = f"{sys.version}|{pydantic.VERSION}|{pydantic_core.__version__}|{yaml.__version__}|"
-    digest.update(versions.encode("utf-8"))
-    for current, folders, names in sorted(os.walk(_PACKAGE)):
-        folders[:] = sorted(f for f in folders if f != "__pycache__")
-        for name in sorted(names):
-            path = Path(current) / name
-            if name.endswith((".pyc", ".pyo")):
-                continue
-            digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0".encode())
-            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
-    return digest.digest()
-
-
-def _regular_bytes(path: Path, limit: int) -> bytes:
-    """The bytes of a regular file that is not a link; OSError for anything else."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    digest.update(f"{sys.version}|{pydantic.VERSION}|{pydantic_core.__version__}|{yaml.__version__}|".encode())
     try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path}: not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := os.read(handle, (min(info.st_size, limit) if not chunks else limit - size) + 1):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                raise OSError(f"{path}: over {limit} bytes")
-    finally:
-        os.close(handle)
-    return b"".join(chunks)
+        for path in sorted(files):
+            digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0".encode("utf-8", "surrogatepass"))
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
+    except OSError:
+        return None
+    return digest.digest()
 
 
 def inputs_digest(
@@ -93,7 +75,7 @@ def inputs_digest(
     try:
         names = sorted(name for name in os.listdir(folder) if name.endswith(SUFFIX)) if folder.is_dir() else []
         for name in names:
-            raw = _regular_bytes(folder / name, MAX_BYTES)
+            raw = read_regular(folder, name, MAX_BYTES, "fingerprint")
             digest.update(f"\0fingerprint\0{name}\0".encode("utf-8", "surrogatepass"))
             digest.update(hashlib.blake2b(raw, digest_size=32).digest())
         for source in sources:
@@ -103,7 +85,9 @@ def inputs_digest(
             digest.update(f"\0text\0{source.id}\0{source.text_file}\0".encode("utf-8", "surrogatepass"))
             if path is not None:
                 digest.update(str(path).encode("utf-8", "surrogatepass") + b"\0")
-                digest.update(hashlib.blake2b(_regular_bytes(path, MAX_TEXT_BYTES), digest_size=32).digest())
+                digest.update(
+                    hashlib.blake2b(read_regular(path.parent, path.name, MAX_TEXT_BYTES), digest_size=32).digest()
+                )
     except (OSError, PathError, ValueError):
         return None
     return digest.digest()
