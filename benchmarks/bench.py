@@ -328,12 +328,31 @@ def run_child(op: str, root: Path, *extra: str, cache: str = "warm", baseline: b
 
 
 def best(op: str, root: Path, repeat: int, *extra: str, cache: str = "warm", baseline: bool = False) -> dict:
-    runs = [run_child(op, root, *extra, cache=cache, baseline=baseline) for _ in range(repeat)]
+    return best_of([run_child(op, root, *extra, cache=cache, baseline=baseline) for _ in range(repeat)])
+
+
+def best_of(runs: list[dict]) -> dict:
     return {
         **min(runs, key=lambda r: r["seconds"]),
         "cpu": min(r["cpu"] for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
     }
+
+
+def after_one_edit(root: Path, repeat: int) -> tuple[dict, dict]:
+    """validate then build, each time after one record file changed (a comment added: the
+    contributor's loop), with the repository's cache; the file is restored afterwards."""
+    edited = next(p for p in sorted((root / "records" / "deals").iterdir()))
+    original = edited.read_bytes()
+    validates, builds = [], []
+    try:
+        for number in range(repeat):
+            edited.write_bytes(original + f"# edited for the benchmark ({number}, {time.time()})\n".encode())
+            validates.append(run_child("validate", root))
+            builds.append(run_child("build", root))
+    finally:
+        edited.write_bytes(original)
+    return best_of(validates), best_of(builds)
 
 
 def import_cost(repeat: int = 15) -> dict:
@@ -405,6 +424,8 @@ def measure(
         if "build" in only:
             row["build"] = best("build", root, times)
             row["build, no cache"] = best("build", root, 1, cache="off")
+        if "validate" in only and "build" in only:
+            row["validate, one record changed"], row["build, one record changed"] = after_one_edit(root, times)
         for op in ("validate", "build"):
             if op in row and row[op]["exit"]:
                 raise SystemExit(f"the synthetic repository {root} does not validate; the generator is broken")
@@ -440,6 +461,11 @@ _SEQUENCES = (
     ("validate + build, baseline (--baseline)", "baseline: validate", "baseline: build"),
     ("validate + build, first run (a clean clone, as in CI: validate fills the cache)", "validate, first run", "build"),
     ("validate + build, again (files unchanged since the last run)", "validate", "build"),
+    (
+        "validate + build, one record changed since the last run",
+        "validate, one record changed",
+        "build, one record changed",
+    ),
     ("validate + build, no cache", "validate, no cache", "build, no cache"),
 )
 
@@ -454,6 +480,8 @@ def table(results: dict) -> str:
         "validate",
         "build",
         "build, no cache",
+        "validate, one record changed",
+        "build, one record changed",
         "baseline: validate",
         "baseline: build",
         "validate-file",
