@@ -531,6 +531,30 @@ def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
     return re.compile(rb"(?<![A-Za-z0-9_-])(?:" + alternatives + rb")(?![A-Za-z0-9_-])")
 
 
+def _involvement(stems: set[str], groups: list[set[str]]) -> Callable[[bytes], bool]:
+    """A test of a record file's bytes: does it name one of ``stems`` as a whole id, or every id
+    of one of ``groups``? (A plain substring test first: most files name none of them.)"""
+    names_named = _word(stems)
+    plain_stems = [stem.encode("utf-8") for stem in stems]
+    all_of = [[(target.encode("utf-8"), _word([target])) for target in group] for group in groups]
+
+    def involves(raw: bytes) -> bool:
+        for stem in plain_stems:
+            if stem in raw:
+                if names_named.search(raw):
+                    return True
+                break
+        for group in all_of:
+            for plain, word in group:
+                if plain not in raw or not word.search(raw):
+                    break
+            else:
+                return True
+        return False
+
+    return involves
+
+
 _HINT = re.compile(r"; did you mean '[^']*'\?")
 
 
@@ -564,9 +588,7 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
             targets.add((table, target))
             by_field[path[0]].add(target)
         groups.extend(by_field.values())
-    names_named = _word(stems)
-    plain_stems = [stem.encode("utf-8") for stem in stems]
-    all_of = [[(target.encode("utf-8"), _word([target])) for target in group] for group in groups]
+    involves = _involvement(stems, groups)
     others: list[Path] = []
     unread: set[str] = set()
     records_folder = len(root.as_posix()) + 1
@@ -579,7 +601,10 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
         if read_all:
             others.append(file)
             continue
-        if file.stem in stems or (file.parent.name, file.stem) in targets:
+        folder, _, name = path.rpartition("/")
+        dot = name.rfind(".")
+        stem = name[:dot] if 0 < dot < len(name) - 1 else name  # Path(name).stem, without making a Path
+        if stem in stems or (folder.rpartition("/")[2], stem) in targets:
             others.append(file)
             continue
         try:
@@ -587,9 +612,7 @@ def validate_files(root: Path, files: Iterable[Path], corpus: Sequence[Path] = (
         except (YamlError, OSError):
             unread.add(path)
             continue  # its own problem, not one of the named files'
-        if (any(stem in raw for stem in plain_stems) and names_named.search(raw)) or any(
-            all(plain in raw and word.search(raw) for plain, word in group) for group in all_of
-        ):
+        if involves(raw):
             others.append(file)
         else:
             unread.add(path)
