@@ -13,7 +13,7 @@ from minsec.validate import validate
 
 def _entries(folder: Path) -> int:
     with sqlite3.connect(folder / "records.sqlite3") as connection:
-        return connection.execute("SELECT count(*) FROM parsed").fetchone()[0]
+        return connection.execute("SELECT count(*) FROM parsed_files").fetchone()[0]
 
 
 def _outcome(root: Path) -> tuple:
@@ -79,7 +79,7 @@ def test_a_damaged_cache_is_ignored(mini_repo: MiniRepo, cache: Path) -> None:
 def test_a_cache_entry_that_is_not_data_is_ignored(mini_repo: MiniRepo, cache: Path) -> None:
     expected = _outcome(mini_repo.root)
     with sqlite3.connect(cache / "records.sqlite3") as connection:
-        connection.execute("UPDATE parsed SET data = x'00ff'")
+        connection.execute("UPDATE parsed_files SET data = x'00ff'")
     assert _outcome(mini_repo.root) == expected
 
 
@@ -166,7 +166,7 @@ def test_quotes_found_before_are_not_hashed_again(mini_repo: MiniRepo, cache: Pa
     first = validate(mini_repo.root)
     assert not first.problems and set(first.evidence.values()) == {"fingerprint"}
     with sqlite3.connect(cache / "records.sqlite3") as connection:
-        assert connection.execute("SELECT count(*) FROM quotes_found").fetchone()[0] > 0
+        assert connection.execute("SELECT count(*) FROM found_quotes").fetchone()[0] > 0
 
     def hashed(self, quote):
         raise AssertionError("hashed although found before")
@@ -213,3 +213,15 @@ def test_runs_at_the_same_time_share_the_cache_safely(mini_repo: MiniRepo, cache
     assert len(results) == 4 and all(result == expected for result in results)
     monkeypatch.setenv("MINSEC_CACHE_DIR", str(cache))
     assert _outcome(mini_repo.root) == expected  # and what they left in the cache reads back right
+
+
+def test_the_tables_of_an_earlier_version_are_dropped(mini_repo: MiniRepo, cache: Path) -> None:
+    cache.mkdir()
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        for legacy in ("parsed", "quotes_found"):
+            connection.execute(f"CREATE TABLE {legacy} (digest BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID")
+            connection.execute(f"INSERT INTO {legacy} VALUES (x'00', x'00')")
+    assert _outcome(mini_repo.root)[1] == []
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"parsed_files", "found_quotes"} <= tables and not tables & {"parsed", "quotes_found"}

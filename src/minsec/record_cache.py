@@ -54,6 +54,9 @@ def _code_salt(module: ModuleType, extra: str = "") -> bytes:
 class Store:
     """One kind of entry (one table) for one run: look up, remember new entries, save at the end."""
 
+    #: Tables of this kind's entries left by earlier versions of minsec, dropped when found.
+    replaces: tuple[str, ...] = ()
+
     def __init__(self, folder: Path | None, table: str, salt: "bytes | None" = None) -> None:
         self._connection: sqlite3.Connection | None = None
         self._table = table
@@ -70,9 +73,12 @@ class Store:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute("PRAGMA cache_size=-16384")
-            connection.execute(
-                f"CREATE TABLE IF NOT EXISTS {table} (digest BLOB PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
-            )
+            # Rows in the order written, found by an index of their keys: a table ordered by its
+            # random keys (WITHOUT ROWID) moved whole rows on every insert, 4x the cost of writing
+            # 100,000 parsed files and 2x that of looking them up.
+            connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (digest BLOB NOT NULL UNIQUE, data BLOB NOT NULL)")
+            for legacy in self.replaces:
+                connection.execute(f"DROP TABLE IF EXISTS {legacy}")
             self._connection = connection
         except (OSError, sqlite3.Error):
             self._connection = None  # no cache this run; see the module docstring
@@ -155,8 +161,10 @@ def _parser_salt() -> bytes | None:
 class RecordCache(Store):
     """Parsed record files by their bytes: the data of each, as :func:`minsec.yaml_loader.load_document` gives it."""
 
+    replaces = ("parsed",)
+
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "parsed", _parser_salt() if folder is not None else None)
+        super().__init__(folder, "parsed_files", _parser_salt() if folder is not None else None)
 
     def get_many_data(self, keys: list[bytes]) -> dict[bytes, dict]:
         """The cached data of those of ``keys`` that are cached, in one query."""
@@ -187,8 +195,10 @@ def _fingerprint_salt() -> bytes | None:
 class QuoteCache(Store):
     """Quotes found in a fingerprint, by the quote and the fingerprint's content."""
 
+    replaces = ("quotes_found",)
+
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "quotes_found", _fingerprint_salt() if folder is not None else None)
+        super().__init__(folder, "found_quotes", _fingerprint_salt() if folder is not None else None)
 
     def quote_key(self, fingerprint_digest: bytes, quote: str) -> bytes:
         return self.key(fingerprint_digest + quote.encode("utf-8", "surrogatepass"))
