@@ -90,8 +90,8 @@ def _no_pandas_internals(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every table read by pyarrow in pieces of about 4 kB, four threads at once, whatever
-    the machine's processors (``minsec.load_pieces``)."""
+    """Every table of 16 kB or more read by pyarrow in four pieces, four threads at once,
+    whatever the machine's processors (``minsec.load_pieces``)."""
     monkeypatch.setattr(load_module, "_LARGE", 0)
     monkeypatch.setattr(load_module, "_PIECE", 4096)
     monkeypatch.setattr(load_module, "_threads", lambda: 4)

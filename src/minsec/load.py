@@ -377,10 +377,13 @@ def _arrow_categorical(values: "tuple[str, ...]", column: "object") -> "pandas.C
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
-#: A large table is read in pieces of about this many bytes, handed out to as many threads as
-#: pyarrow has (as pandas' C reader does: pieces small enough that a thread slowed down by
-#: other work leaves little to wait for, large enough that each costs little).
-_PIECE = 4 * 1024 * 1024
+#: A large table is read in as many pieces as pyarrow has threads, one each, of at least this
+#: many bytes: each read costs a few milliseconds more than its bytes, so pieces smaller or
+#: more numerous cost more than they save.
+_PIECE = 2 * 1024 * 1024
+
+#: The last piece is this many times as large as the others: its quotes are not searched for.
+_LAST = 1.25
 
 
 def _threads() -> int:
@@ -423,8 +426,9 @@ def _read_arrow_pieces(
 
     from minsec import load_pieces
 
-    threads, pieces = _threads(), max(2, round((size or 0) / _PIECE))
-    if threads < 2 or any(c in name for name in names for c in ',"\r\n'):
+    threads = _threads()
+    pieces = min(threads, (size or 0) // _PIECE)
+    if pieces < 2 or any(c in name for name in names for c in ',"\r\n'):
         return None
     buffer = _buffer(source)
     if buffer is None:
@@ -448,20 +452,27 @@ def _read_arrow_pieces(
         return table, load_pieces.quote_positions(data, begin, end) if scan else None
 
     def read_all(cuts: list[int], scan: bool) -> "list[tuple[pyarrow.Table | None, numpy.ndarray | None]]":
+        """The pieces between ``cuts``; the quotes of all but the last if ``scan``."""
         from concurrent.futures import ThreadPoolExecutor
 
-        spans = [(begin, end, scan) for begin, end in zip(cuts, [*cuts[1:], len(data)], strict=True)]
+        ends = [*cuts[1:], len(data)]
+        spans = [(begin, end, scan and end < len(data)) for begin, end in zip(cuts, ends, strict=True)]
         with ThreadPoolExecutor(min(threads, len(spans))) as pool:
             return list(pool.map(read, spans))
 
-    cuts = load_pieces.cuts(data, start, pieces)
+    # The last piece's quotes are not needed: it is made larger, to take as long to read as
+    # the others take to read and search for quotes.
+    cuts = load_pieces.cuts(data, start, pieces, last=_LAST)
     if len(cuts) < 2:
         return None
     done = read_all(cuts, scan=True)
-    quotes = np.concatenate([found for _table, found in done])  # type: ignore[misc]
+    quotes = np.concatenate([found for _table, found in done[:-1]])  # type: ignore[misc]
     if not load_pieces.quotes_counted(data, quotes):
         return None
     if not load_pieces.outside_quotes(quotes, cuts):  # a guess fell in a cell holding line breaks
+        quotes = np.concatenate([quotes, load_pieces.quote_positions(data, cuts[-1])])
+        if not load_pieces.quotes_counted(data, quotes):
+            return None
         cuts = load_pieces.cuts(data, start, pieces, quotes)
         if len(cuts) < 2:
             return None
