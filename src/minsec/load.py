@@ -505,7 +505,7 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
         import pyarrow as pa
 
         data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
-        reading = pa_csv.ReadOptions(use_threads=False)
+        reading = pa_csv.ReadOptions(use_threads=False, block_size=max(len(data), 1))
         stream = pa_csv.open_csv(
             pa.BufferReader(data), read_options=reading, parse_options=parsing, convert_options=options
         )
