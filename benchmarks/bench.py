@@ -304,6 +304,9 @@ def _time_loads(root: Path, tables: list[str], budget: float, baseline: str | No
     return out
 
 
+#: Seconds spent timing each table's loads (``--load-seconds``); by default 0.5, 2 at 100k.
+LOAD_SECONDS: float | None = None
+
 #: Source folder of another minsec to time beside this one (``--baseline``), if any.
 BASELINE: Path | None = None
 
@@ -430,7 +433,7 @@ def measure(
             variants = ["load-noarrow"] + (["load-arrow"] if _pyarrow_installed() else [])
             names = _table_names(root)
             for variant in variants:
-                budget = "2.0" if size >= 100_000 else "0.5"
+                budget = str(LOAD_SECONDS or (2.0 if size >= 100_000 else 0.5))
                 against = [str(BASELINE)] if BASELINE is not None else []
                 timed = run_child(variant, root, ",".join(names), budget, *against)["tables"]
                 for table in names:
@@ -561,14 +564,20 @@ def main(argv: list[str] | None = None) -> int:
         "timed with it too, in the same run, and its load_table in the same turns as this one's, for "
         "before/after figures",
     )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        help="seconds of turns per table for the load rows (default 0.5, 2 at 100k; more runs, a steadier minimum)",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         op, root, *extra = args.child
         print(json.dumps(_child(op, Path(root), extra)))
         return 0
-    global BASELINE
+    global BASELINE, LOAD_SECONDS
     BASELINE = args.baseline.resolve() if args.baseline else None
+    LOAD_SECONDS = args.load_seconds
     results = measure(args.sizes, args.repeat, args.workdir, args.frictionless, tuple(args.only))
     results["machine"] = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpus"
     if args.json:
