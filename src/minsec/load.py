@@ -405,7 +405,10 @@ def _buffer(source: "Path | IO[bytes]") -> "pyarrow.Buffer | None":
         except OSError:  # pyarrow's IO errors are OSErrors; the whole read will say what is wrong
             return None
     view = getattr(source, "getbuffer", None)
-    return pa.py_buffer(view()).slice(source.tell()) if view is not None else None
+    try:
+        return pa.py_buffer(view()).slice(source.tell()) if view is not None else None
+    except (ValueError, BufferError):  # closed, say: the whole read will say what is wrong
+        return None
 
 
 def _read_arrow_pieces(
