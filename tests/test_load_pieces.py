@@ -319,3 +319,17 @@ def test_the_bundled_tables_read_in_pieces_as_the_c_reader_reads_them(in_pieces:
     if len(expected) >= 10:  # read in pieces, not left to the whole read
         assert pieces(path.read_bytes(), fields) is not None
     assert_identical(expected, read_table(path, fields, "pyarrow"))
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_byte_order_mark_starting_a_row_stays_in_its_cell(in_pieces: None, first: bool) -> None:
+    """pyarrow drops a byte order mark at the start of what it reads: no piece may start
+    with one (the first row after the header, or any other row a cut would fall before)."""
+    mark = "\ufeff".encode()
+    rows = [(mark if (i == 0) == first else b"") + b"r%d,b,c\n" % i for i in range(60)]
+    data = b"id,note,more\n" + b"".join(rows)
+    frame = read_table(io.BytesIO(data), FIELDS, "pyarrow")
+    assert_identical(whole(data, FIELDS), frame)
+    assert (frame["id"].str.startswith("\ufeff") == [(i == 0) == first for i in range(60)]).all()
+    if not first:
+        assert pieces(data, FIELDS) is None  # every line feed but one has a mark after it
