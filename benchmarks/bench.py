@@ -250,7 +250,7 @@ def _child(op: str, root: Path, extra: list[str]) -> dict:
         result["peak_mb"] = children.ru_maxrss / 1024
         result["cpu"] = children.ru_utime + children.ru_stime
     elif op in ("load-arrow", "load-noarrow"):
-        result["tables"] = _time_loads(root, extra[0].split(","), float(extra[1]))
+        result["tables"] = _time_loads(root, extra[0].split(","), float(extra[1]), *extra[2:])
         result["pyarrow"] = "pyarrow" in sys.modules and sys.modules["pyarrow"] is not None
     else:
         raise SystemExit(f"unknown operation {op}")
@@ -260,26 +260,34 @@ def _child(op: str, root: Path, extra: list[str]) -> dict:
     return result
 
 
-def _time_loads(root: Path, tables: list[str], budget: float) -> dict:
+def _time_loads(root: Path, tables: list[str], budget: float, baseline: str | None = None) -> dict:
     """``minsec.load_table(name)`` against ``pandas.read_csv(path)`` (no arguments) on the same
     file, for each table of the package under ``root``: both warmed up first, then called in
     turn (which goes first alternating) until ``budget`` seconds per table are spent, at
-    least 5 and at most 200 times each; the minimum of each is kept."""
+    least 5 and at most 200 times each; the minimum of each is kept. ``baseline``: a source
+    folder whose ``minsec/load.py`` (another minsec's) is timed in the same turns."""
     import importlib
+    import importlib.util
 
     import pandas as pd
 
     loading = importlib.import_module("minsec.load")  # the module; minsec.load is the function
+    modules = {"minsec": loading}
+    if baseline:
+        spec = importlib.util.spec_from_file_location("minsec_baseline_load", Path(baseline) / "minsec" / "load.py")
+        assert spec is not None and spec.loader is not None
+        modules["baseline"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(modules["baseline"])
     folder = root / "datapackage"
-    loading.data_dir = lambda: folder  # load_table reads this package, not the bundled one
-    loading._descriptor.cache_clear()
+    for module in modules.values():
+        module.data_dir = lambda: folder  # type: ignore[attr-defined]  # this package, not the bundled one
+        module._descriptor.cache_clear()  # type: ignore[attr-defined]
     out = {}
     for name in tables:
         path = loading.data_path(name)
-        calls = {
-            "pandas": lambda path=path: pd.read_csv(path),
-            "minsec": lambda name=name: loading.load_table(name),
-        }
+        calls = {"pandas": lambda path=path: pd.read_csv(path)}
+        for key, module in modules.items():
+            calls[key] = lambda name=name, module=module: module.load_table(name)
         times: dict[str, list[float]] = {key: [] for key in calls}
         for call in calls.values():
             call()
@@ -292,9 +300,12 @@ def _time_loads(root: Path, tables: list[str], budget: float) -> dict:
                 times[key].append(took)
                 spent += took
             runs += 1
-        out[name] = {"pandas": min(times["pandas"]), "minsec": min(times["minsec"]), "runs": runs}
+        out[name] = {key: min(found) for key, found in times.items()} | {"runs": runs}
     return out
 
+
+#: Seconds spent timing each table's loads (``--load-seconds``); by default 0.5, 2 at 100k.
+LOAD_SECONDS: float | None = None
 
 #: Source folder of another minsec to time beside this one (``--baseline``), if any.
 BASELINE: Path | None = None
@@ -443,7 +454,9 @@ def measure(
             variants = ["load-noarrow"] + (["load-arrow"] if _pyarrow_installed() else [])
             names = _table_names(root)
             for variant in variants:
-                timed = run_child(variant, root, ",".join(names), "2.0" if size >= 100_000 else "0.5")["tables"]
+                budget = str(LOAD_SECONDS or (2.0 if size >= 100_000 else 0.5))
+                against = [str(BASELINE)] if BASELINE is not None else []
+                timed = run_child(variant, root, ",".join(names), budget, *against)["tables"]
                 for table in names:
                     loads[f"{variant}:{table}"] = timed[table]
             row["load"] = loads
@@ -511,19 +524,26 @@ def table(results: dict) -> str:
         for r in sizes.values():
             m = r["load"][key]
             ratio = m["minsec"] / m["pandas"]
-            cells.append(f"{m['minsec'] * 1000:.1f} ms vs {m['pandas'] * 1000:.1f} ms = {ratio:.2f}x")
+            cell = f"{m['minsec'] * 1000:.1f} ms vs {m['pandas'] * 1000:.1f} ms = {ratio:.2f}x"
+            if "baseline" in m:
+                cell += f" (baseline {m['baseline'] * 1000:.1f} ms = {m['baseline'] / m['pandas']:.2f}x)"
+            cells.append(cell)
         lines.append(f"| load_table vs read_csv ({key}) | " + " | ".join(cells) + " |")
     for variant in sorted({key.split(":")[0] for key in keys}):
-        cells = []
-        for r in sizes.values():
-            ratios = {
-                k.split(":")[1]: m["minsec"] / m["pandas"] for k, m in r["load"].items() if k.startswith(variant + ":")
-            }
-            worst = max(ratios, key=ratios.__getitem__)
-            cells.append(f"{ratios[worst]:.2f}x ({worst})")
-        lines.append(
-            f"| load_table vs read_csv, worst of all {len(ratios)} tables ({variant}) | " + " | ".join(cells) + " |"
-        )
+        for who in ("minsec", "baseline"):
+            cells = []
+            for r in sizes.values():
+                ratios = {
+                    k.split(":")[1]: m[who] / m["pandas"]
+                    for k, m in r["load"].items()
+                    if k.startswith(variant + ":") and who in m
+                }
+                worst = max(ratios, key=ratios.__getitem__) if ratios else None
+                cells.append(f"{ratios[worst]:.2f}x ({worst})" if worst else "n/a")
+            if who == "baseline" and set(cells) == {"n/a"}:
+                continue
+            label = f"worst of all {len(ratios)} tables" + (", baseline" if who == "baseline" else "")
+            lines.append(f"| load_table vs read_csv, {label} ({variant}) | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("Ratios the targets name:")
     items = list(sizes.items())
@@ -569,7 +589,13 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline",
         type=Path,
         help="the src/ folder of another minsec (a checkout of an earlier commit): validate and build are "
-        "timed with it too, in the same run, for before/after figures",
+        "timed with it too, in the same run, and its load_table in the same turns as this one's, for "
+        "before/after figures",
+    )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        help="seconds of turns per table for the load rows (default 0.5, 2 at 100k; more runs, a steadier minimum)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -577,8 +603,9 @@ def main(argv: list[str] | None = None) -> int:
         op, root, *extra = args.child
         print(json.dumps(_child(op, Path(root), extra)))
         return 0
-    global BASELINE
+    global BASELINE, LOAD_SECONDS
     BASELINE = args.baseline.resolve() if args.baseline else None
+    LOAD_SECONDS = args.load_seconds
     results = measure(args.sizes, args.repeat, args.workdir, args.frictionless, tuple(args.only))
     results["machine"] = f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cpus"
     if args.json:

@@ -89,8 +89,17 @@ def _no_pandas_internals(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(pd.DataFrame, "_get_column_array")
 
 
+def _in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every table of 16 kB or more read by pyarrow in four pieces, four threads at once,
+    whatever the machine's processors (``minsec.load_pieces``)."""
+    monkeypatch.setattr(load_module, "_LARGE", 0)
+    monkeypatch.setattr(load_module, "_PIECE", 4096)
+    monkeypatch.setattr(load_module, "_threads", lambda: 4)
+
+
 WAYS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
     "large": _force_large,
+    "pieces": _in_pieces,
     "numpy-dates": _force_numpy_dates,
     "engine-fallback": _no_engine_results,
     "no-internals": _no_pandas_internals,
@@ -176,6 +185,10 @@ def test_a_large_table_reads_the_same_every_way(monkeypatch: pytest.MonkeyPatch,
     assert expected["kind"].isna().sum() > 0 and set(expected["kind"].dropna()) == {"a", "b", "c"}
     if way is not None:
         WAYS[way](monkeypatch)
+    if way == "pieces":  # its cells' line breaks do not keep it from being cut
+        options, parsing, _plan = load_module._arrow_plan(load_module._fields_key(FIELDS))
+        names = [f["name"] for f in FIELDS]
+        assert load_module._read_arrow_pieces(large_csv, 3_000_000, options, parsing, names) is not None
     assert_identical(expected, read_table(large_csv, FIELDS, "c"))
     assert_identical(expected, read_table(large_csv, FIELDS, "pyarrow"))
 

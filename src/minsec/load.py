@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import frictionless
     import numpy
     import pandas
+    import pyarrow
 
     from minsec.models import Record
     from minsec.package_files import PackageFiles
@@ -376,6 +377,117 @@ def _arrow_categorical(values: "tuple[str, ...]", column: "object") -> "pandas.C
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
+#: A large table is read in as many pieces as pyarrow has threads, one each, of at least this
+#: many bytes: each read costs a few milliseconds more than its bytes, so pieces smaller or
+#: more numerous cost more than they save.
+_PIECE = 2 * 1024 * 1024
+
+#: The last piece is this many times as large as the others: its quotes are not searched for.
+_LAST = 1.25
+
+
+def _threads() -> int:
+    """Threads to read a large table with: pyarrow's (``pyarrow.set_cpu_count`` sets them)."""
+    import pyarrow as pa
+
+    return pa.cpu_count()
+
+
+def _buffer(source: "Path | IO[bytes]") -> "pyarrow.Buffer | None":
+    """``source``'s bytes from where it stands, as a pyarrow buffer not copying them (the file
+    memory-mapped, the ``io.BytesIO``'s own buffer), or ``None``."""
+    import pyarrow as pa
+
+    if isinstance(source, (str, Path)):
+        try:
+            with pa.memory_map(str(source)) as mapped:
+                return mapped.read_buffer()
+        except OSError:  # pyarrow's IO errors are OSErrors; the whole read will say what is wrong
+            return None
+    view = getattr(source, "getbuffer", None)
+    try:
+        return pa.py_buffer(view()).slice(source.tell()) if view is not None else None
+    except (ValueError, BufferError):  # closed, say: the whole read will say what is wrong
+        return None
+
+
+def _read_arrow_pieces(
+    source: "Path | IO[bytes]", size: int | None, options: object, parsing: object, names: list[str]
+) -> "pyarrow.Table | None":
+    """A large table read by pyarrow in pieces cut at the ends of rows, at once (see
+    ``minsec.load_pieces``), or ``None``, ``source`` as it was, when there are too few bytes
+    or cutting it is not certainly right: a header other than the plain names, a quote that
+    does not open or close a cell. Should a piece fail, ``None`` too: the whole read says why.
+
+    Each piece is read in a thread of its own by pyarrow in that thread, which also finds the
+    piece's quotes; only then are the cuts known to be right (an even number of quotes before
+    each, all of them opening or closing cells). A cut inside a quoted cell (a cell holding
+    line breaks) is moved past it and the pieces read again."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    from minsec import load_pieces
+
+    threads = _threads()
+    pieces = min(threads, (size or 0) // _PIECE)
+    if pieces < 2 or any(c in name for name in names for c in ',"\r\n'):
+        return None
+    buffer = _buffer(source)
+    if buffer is None:
+        return None
+    data = np.frombuffer(buffer, np.uint8)
+    header = ",".join(names).encode("utf-8")
+    line = data[: len(header) + 2].tobytes()
+    start = next((len(header + end) for end in (b"\n", b"\r\n") if line.startswith(header + end)), None)
+    if start is None or data[start : start + 3].tobytes() == load_pieces.BOM:  # pyarrow would drop it
+        return None
+    reading = pa_csv.ReadOptions(column_names=names, use_threads=False)
+
+    def read(piece: tuple[int, int, bool]) -> "tuple[pyarrow.Table | None, numpy.ndarray | None]":
+        """A piece's table (``None`` if pyarrow refuses it) and, if asked, its quotes."""
+        begin, end, scan = piece
+        try:
+            part = pa.BufferReader(buffer.slice(begin, end - begin))
+            table = pa_csv.read_csv(part, read_options=reading, convert_options=options, parse_options=parsing)
+        except Exception:  # whatever it is, the whole read will say it, as before
+            table = None
+        return table, load_pieces.quote_positions(data, begin, end) if scan else None
+
+    def read_all(cuts: list[int], scan: bool) -> "list[tuple[pyarrow.Table | None, numpy.ndarray | None]]":
+        """The pieces between ``cuts``; the quotes of all but the last if ``scan``."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        ends = [*cuts[1:], len(data)]
+        spans = [(begin, end, scan and end < len(data)) for begin, end in zip(cuts, ends, strict=True)]
+        with ThreadPoolExecutor(min(threads, len(spans))) as pool:
+            return list(pool.map(read, spans))
+
+    # The last piece's quotes are not needed: it is made larger, to take as long to read as
+    # the others take to read and search for quotes.
+    cuts = load_pieces.cuts(data, start, pieces, last=_LAST)
+    if len(cuts) < 2:
+        return None
+    done = read_all(cuts, scan=True)
+    quotes = np.concatenate([found for _table, found in done[:-1]])  # type: ignore[misc]
+    if not load_pieces.quotes_counted(data, quotes):
+        return None
+    if not load_pieces.outside_quotes(quotes, cuts):  # a guess fell in a cell holding line breaks
+        quotes = np.concatenate([quotes, load_pieces.quote_positions(data, cuts[-1])])
+        if not load_pieces.quotes_counted(data, quotes):
+            return None
+        cuts = load_pieces.cuts(data, start, pieces, quotes)
+        if len(cuts) < 2:
+            return None
+        done = read_all(cuts, scan=False)
+    tables = [table for table, _found in done]
+    if any(table is None for table in tables):
+        return None
+    if not isinstance(source, (str, Path)):
+        source.seek(0, os.SEEK_END)  # read to the end, as a whole read leaves it
+    return pa.concat_tables(tables)
+
+
 def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFrame":
     """``read_table`` by pyarrow: enums arrive dictionary-encoded and become categoricals by
     their codes, strings stay arrow strings (what pandas' string dtype holds with pyarrow),
@@ -385,7 +497,9 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
     options, parsing, plan = _arrow_plan(key)
     size = _size(source)
     if size is None or size >= _LARGE:
-        table = pa_csv.read_csv(source, convert_options=options, parse_options=parsing)
+        table = _read_arrow_pieces(source, size, options, parsing, [name for name, _kind, _enum in plan])
+        if table is None:
+            table = pa_csv.read_csv(source, convert_options=options, parse_options=parsing)
     else:
         # A small table is read here, from its bytes, by pyarrow's streaming reader in this
         # thread: its table reader hands the work to other threads even when told not to
@@ -394,7 +508,7 @@ def _read_arrow(source: "Path | IO[bytes]", key: _FieldsKey) -> "pandas.DataFram
         import pyarrow as pa
 
         data = Path(source).read_bytes() if isinstance(source, (str, Path)) else source.read()
-        reading = pa_csv.ReadOptions(use_threads=False)
+        reading = pa_csv.ReadOptions(use_threads=False, block_size=max(len(data), 1))
         stream = pa_csv.open_csv(
             pa.BufferReader(data), read_options=reading, parse_options=parsing, convert_options=options
         )
