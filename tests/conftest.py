@@ -1,9 +1,11 @@
 """Shared fixtures: the repository, the article corpus, a small self-contained repository
 in a temporary folder, and an in-process runner for the ``minsec`` command line."""
 
+import atexit
 import contextlib
 import copy
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -28,8 +30,16 @@ settings.load_profile("minsec")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+
+def _scratch_folder(prefix: str) -> str:
+    """A new temporary folder, deleted when this process exits."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 # The record cache of this test session: never the user's own (see minsec.record_cache).
-os.environ["MINSEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="minsec-test-cache-")
+os.environ["MINSEC_CACHE_DIR"] = _scratch_folder("minsec-test-cache-")
 
 #: The article text of the small repository; every quote below occurs in it verbatim.
 MINI_TEXT = (
@@ -278,12 +288,21 @@ def make_mini_repo(tmp_path: Path) -> MiniRepo:
         (root / "records" / folder).mkdir()
     (root / "README.md").write_text(MINI_README, encoding="utf-8")
     repo = MiniRepo(root, corpus, MINI_TEXT)
+    texts, fingerprint = _mini_files(sha)
     for folder, data in mini_records(sha):
         repo.records[data["id"]] = (folder, data)
-        write_record(root, folder, data)
-    fingerprint = Fingerprint.of_text(SOURCE_ID, raw).dumps()
+        (root / "records" / folder / f"{data['id']}.yaml").write_text(texts[data["id"]], encoding="utf-8")
     (root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").write_text(fingerprint, encoding="utf-8")
     return repo
+
+
+@functools.cache
+def _mini_files(text_sha256: str) -> tuple[dict[str, str], str]:
+    """The YAML text of each record of the small repository (as ``write_record`` writes it) and
+    its source's fingerprint: the same for every copy, so made once per process (PyYAML's
+    pure-Python dumper took 2-3 s of the suite's CPU making them again for each test)."""
+    texts = {data["id"]: dump_record(data) for _, data in mini_records(text_sha256)}
+    return texts, Fingerprint.of_text(SOURCE_ID, MINI_TEXT.encode("utf-8")).dumps()
 
 
 def copy_mini_repo(template: MiniRepo, tmp_path: Path) -> MiniRepo:
