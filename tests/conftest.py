@@ -19,14 +19,9 @@ from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import settings
 
 from minsec import cli
 from minsec.fingerprint import Fingerprint
-
-# Keep hypothesis from writing an example database into the repository.
-settings.register_profile("minsec", database=None, deadline=None)
-settings.load_profile("minsec")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,6 +249,17 @@ class MiniRepo:
         data = self.data(record_id)
         change(data)
         return self.write(folder, data)
+
+
+def pytest_collection(session: pytest.Session) -> None:
+    """Keep hypothesis from writing an example database into the repository: its profile is
+    loaded before the test modules (whose ``@settings`` inherit it) are imported. Only where
+    tests are collected: xdist's controller, which runs none, then never imports hypothesis
+    (a second of its start, before it starts the workers, on the development machine)."""
+    from hypothesis import settings
+
+    settings.register_profile("minsec", database=None, deadline=None)
+    settings.load_profile("minsec")
 
 
 @pytest.fixture(scope="session")
