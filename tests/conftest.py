@@ -263,7 +263,8 @@ def pytest_collection(session: pytest.Session) -> None:
 
 
 #: Files whose tests share a set-up that costs seconds (a wheel and its environment, a fork
-#: server, Chromium, a build of the real records, a large table) or that is one long test. They
+#: server, Chromium, the site or a build of the real records, a large table) or that is one
+#: long test. They
 #: run first: README's command spreads the tests with xdist's work stealing, which starts each
 #: worker on a contiguous share of this order and moves tests from the end of a busy worker's
 #: share to an idle one, so a file near the end could be split and its set-up made twice.
@@ -275,6 +276,8 @@ SET_UP_FIRST = (
     "test_browser.py",
     "test_package.py",
     "test_load_engines.py",
+    "test_site.py",
+    "test_publish.py",
 )
 
 
