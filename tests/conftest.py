@@ -1,9 +1,11 @@
 """Shared fixtures: the repository, the article corpus, a small self-contained repository
 in a temporary folder, and an in-process runner for the ``minsec`` command line."""
 
+import atexit
 import contextlib
 import copy
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -17,19 +19,22 @@ from unittest import mock
 
 import pytest
 import yaml
-from hypothesis import settings
 
 from minsec import cli, verdicts
 from minsec.fingerprint import Fingerprint
 
-# Keep hypothesis from writing an example database into the repository.
-settings.register_profile("minsec", database=None, deadline=None)
-settings.load_profile("minsec")
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+
+def _scratch_folder(prefix: str) -> str:
+    """A new temporary folder, deleted when this process exits."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 # The record cache of this test session: never the user's own (see minsec.record_cache).
-os.environ["MINSEC_CACHE_DIR"] = tempfile.mkdtemp(prefix="minsec-test-cache-")
+os.environ["MINSEC_CACHE_DIR"] = _scratch_folder("minsec-test-cache-")
 
 #: The article text of the small repository; every quote below occurs in it verbatim.
 MINI_TEXT = (
@@ -252,7 +257,45 @@ def _every_check_runs(request: pytest.FixtureRequest, monkeypatch: pytest.Monkey
     (minsec.verdicts) that another test left for the same small repository would skip them.
     Tests marked ``verdicts`` reuse verdicts as minsec does; child processes always do."""
     if request.node.get_closest_marker("verdicts") is None:
-        monkeypatch.setattr(verdicts.Verdicts, "clean", lambda self, inputs, loaded: None)
+        monkeypatch.setattr(verdicts.Verdicts, "clean", lambda self, inputs, sources: None)
+
+
+def pytest_collection(session: pytest.Session) -> None:
+    """Keep hypothesis from writing an example database into the repository: its profile is
+    loaded before the test modules (whose ``@settings`` inherit it) are imported. Only where
+    tests are collected: xdist's controller, which runs none, then never imports hypothesis
+    (a second of its start, before it starts the workers, on the development machine)."""
+    from hypothesis import settings
+
+    settings.register_profile("minsec", database=None, deadline=None)
+    settings.load_profile("minsec")
+
+
+#: Files whose tests share a set-up that costs seconds (a wheel and its environment, a fork
+#: server, Chromium, the site or a build of the real records, a large table) or that is one
+#: long test, costliest to split first. They run first, in this order: README's command
+#: spreads the tests with xdist's work stealing, which starts each worker on a contiguous share
+#: of the tests and moves tests from the end of a busy worker's share to an idle one, so a file
+#: near the end is split, and its set-up made twice (the wheel's 4-5 s, when it came last).
+SET_UP_FIRST = (
+    "test_wheel.py",
+    "test_pull_request.py",
+    "test_atomic_build.py",
+    "test_os_errors.py",
+    "test_browser.py",
+    "test_site.py",
+    "test_publish.py",
+    "test_package.py",
+    "test_load_engines.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SET_UP_FIRST.index(name) if name in SET_UP_FIRST else len(SET_UP_FIRST)
+
+    items.sort(key=rank)  # stable: the tests of a file, and the other files, keep their order
 
 
 @pytest.fixture(scope="session")
@@ -287,12 +330,21 @@ def make_mini_repo(tmp_path: Path) -> MiniRepo:
         (root / "records" / folder).mkdir()
     (root / "README.md").write_text(MINI_README, encoding="utf-8")
     repo = MiniRepo(root, corpus, MINI_TEXT)
+    texts, fingerprint = _mini_files(sha)
     for folder, data in mini_records(sha):
         repo.records[data["id"]] = (folder, data)
-        write_record(root, folder, data)
-    fingerprint = Fingerprint.of_text(SOURCE_ID, raw).dumps()
+        (root / "records" / folder / f"{data['id']}.yaml").write_text(texts[data["id"]], encoding="utf-8")
     (root / "records" / "sources" / f"{SOURCE_ID}.fingerprint").write_text(fingerprint, encoding="utf-8")
     return repo
+
+
+@functools.cache
+def _mini_files(text_sha256: str) -> tuple[dict[str, str], str]:
+    """The YAML text of each record of the small repository (as ``write_record`` writes it) and
+    its source's fingerprint: the same for every copy, so made once per process (PyYAML's
+    pure-Python dumper took 2-3 s of the suite's CPU making them again for each test)."""
+    texts = {data["id"]: dump_record(data) for _, data in mini_records(text_sha256)}
+    return texts, Fingerprint.of_text(SOURCE_ID, MINI_TEXT.encode("utf-8")).dumps()
 
 
 def copy_mini_repo(template: MiniRepo, tmp_path: Path) -> MiniRepo:

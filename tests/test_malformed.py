@@ -74,15 +74,25 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+#: Each case's repository, made once: both tests validate it, and validate only reads.
+_REPOS: dict[str, Path] = {}
+
+
+def case_repo(case: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if case not in _REPOS:
+        _REPOS[case] = make_repo(case, tmp_path_factory.mktemp(f"malformed-{case}"))
+    return _REPOS[case]
+
+
 #: ``minsec validate`` of each case's repository, run once: two tests read its text report.
 _TEXT_REPORTS: dict[str, tuple[Path, int, str, str]] = {}
 
 
 def text_report(case: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str, str]:
     """(root, exit code, stdout, stderr) of ``minsec validate`` on the case's repository,
-    made and run by the first test that asks (the repository is left as validate left it)."""
+    run by the first test that asks (the repository is left as validate left it)."""
     if case not in _TEXT_REPORTS:
-        root = make_repo(case, tmp_path_factory.mktemp(f"malformed-{case}"))
+        root = case_repo(case, tmp_path_factory)
         _TEXT_REPORTS[case] = (root, *run("validate", "--root", str(root)))
     return _TEXT_REPORTS[case]
 
@@ -123,10 +133,10 @@ def test_malformed_case_is_reported(case: str, tmp_path_factory: pytest.TempPath
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_malformed_case_as_json(case: str, tmp_path: Path) -> None:
+def test_malformed_case_as_json(case: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The same problem, exactly located, in the machine-readable report."""
     expected = EXPECTED[case]
-    root = make_repo(case, tmp_path)
+    root = case_repo(case, tmp_path_factory)
     code, out, err = run("validate", "--root", str(root), "--format", "json")
     assert (code, err) == (1, "")
     report = json.loads(out)

@@ -4,6 +4,7 @@ The committed ``datapackage/`` is checked as it is. The tamper tests work on a f
 of the real records in a temporary folder, so that they always have rows to tamper with.
 """
 
+import copy
 import csv
 import hashlib
 import io
@@ -25,12 +26,27 @@ TABLES = [t.name for t in tables()]
 
 def errors_of(descriptor: Path, table: str | None = None) -> list[list]:
     """frictionless's errors for the package, or for one of its tables (checked in the
-    package, so its foreign keys are resolved against the other tables)."""
-    if table is None:
-        report = frictionless.validate(str(descriptor))
-    else:
-        report = frictionless.Package(str(descriptor)).get_resource(table).validate()
-    return report.flatten(["resourceName", "type", "fieldName", "note"])
+    package, so its foreign keys are resolved against the other tables).
+
+    What frictionless reads is the descriptor's JSON and the bytes of the files beside it: a
+    package equal to one already checked in both has its errors (the committed package, the
+    fresh build and its untampered copy are, when the committed package is up to date, which
+    saves two of three 1-second validations)."""
+    folder = descriptor.parent
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != descriptor)
+    contents = [(p.relative_to(folder).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files]
+    parsed = json.loads(descriptor.read_text(encoding="utf-8"))
+    key = (json.dumps(parsed, sort_keys=True), tuple(contents), table)
+    if key not in _ERRORS:
+        if table is None:
+            report = frictionless.validate(str(descriptor))
+        else:
+            report = frictionless.Package(str(descriptor)).get_resource(table).validate()
+        _ERRORS[key] = report.flatten(["resourceName", "type", "fieldName", "note"])
+    return copy.deepcopy(_ERRORS[key])
+
+
+_ERRORS: dict[tuple[str, tuple[tuple[str, str], ...], str | None], list[list]] = {}
 
 
 @pytest.fixture(scope="session")
