@@ -45,9 +45,13 @@ def cache_dir() -> Path | None:
     return Path(base) / "minsec"
 
 
-def _code_salt(module: ModuleType, extra: str = "") -> bytes:
-    """A hash of the code that produced the cached results (and anything else they depend on)."""
-    code = Path(module.__file__ or "").read_bytes()
+def _code_salt(module: ModuleType, extra: str = "") -> bytes | None:
+    """A hash of the code that produced the cached results (and anything else they depend on);
+    None, and so no cache, if that code cannot be read."""
+    try:
+        code = Path(module.__file__ or "").read_bytes()
+    except OSError:
+        return None
     return hashlib.sha256(code + extra.encode("utf-8")).digest()
 
 
@@ -152,10 +156,7 @@ def _parser_salt() -> bytes | None:
 
     from minsec import yaml_loader
 
-    try:
-        return _code_salt(yaml_loader, f"|{yaml.__version__}|{yaml_loader.LIBYAML}")
-    except OSError:
-        return None
+    return _code_salt(yaml_loader, f"|{yaml.__version__}|{yaml_loader.LIBYAML}")
 
 
 class RecordCache(Store):
@@ -183,22 +184,15 @@ class RecordCache(Store):
             self.put(key, marshal.dumps(data))
 
 
-def _fingerprint_salt() -> bytes | None:
-    from minsec import fingerprint
-
-    try:
-        return _code_salt(fingerprint)
-    except OSError:
-        return None
-
-
 class QuoteCache(Store):
     """Quotes found in a fingerprint, by the quote and the fingerprint's content."""
 
     replaces = ("quotes_found",)
 
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "found_quotes", _fingerprint_salt() if folder is not None else None)
+        from minsec import fingerprint
+
+        super().__init__(folder, "found_quotes", _code_salt(fingerprint) if folder is not None else None)
 
     def quote_key(self, fingerprint_digest: bytes, quote: str) -> bytes:
         return self.key(fingerprint_digest + quote.encode("utf-8", "surrogatepass"))

@@ -324,9 +324,7 @@ def file_digest(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=20).digest()
 
 
-def _validated(
-    read: _Read, cache: RecordCache | None, cached: dict | None, digest: bytes
-) -> LoadedRecord | list[Problem]:
+def _validated(read: _Read, cache: RecordCache, cached: dict | None, digest: bytes) -> LoadedRecord | list[Problem]:
     """The record in ``read``'s bytes (``cached``: their data, parsed on an earlier run; ``digest``:
     :func:`file_digest` of the bytes), or its problems."""
     path, model, raw = read.path, read.model, read.raw
@@ -335,7 +333,7 @@ def _validated(
             document = Document(cached, text=raw.decode("utf-8"))
         else:
             document = load_document(raw)
-            if cache is not None and document.plain:
+            if document.plain:
                 cache.put_data(cache.key(digest), document.data)
     except YamlError as error:
         return [Problem(path, error.line, "", explain_yaml(error.message, raw, error.line))]
@@ -446,15 +444,11 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
             every = record_files(root) if files is None else list(files)
             for start in range(0, len(every), _BATCH):
                 reads = [_read_bytes(root, file, folders_checked) for file in every[start : start + _BATCH]]
-                digests = {id(read): file_digest(read.raw) for read in reads if isinstance(read, _Read)}
-                keys = {number: cache.key(digest) for number, digest in digests.items()}
-                found = cache.get_many_data(list(keys.values()))
-                for read in reads:
-                    result = (
-                        read
-                        if isinstance(read, list)
-                        else _validated(read, cache, found.get(keys[id(read)]), digests[id(read)])
-                    )
+                digests = [file_digest(read.raw) if isinstance(read, _Read) else b"" for read in reads]
+                keys = [cache.key(digest) if digest else b"" for digest in digests]
+                found = cache.get_many_data([key for key in keys if key])
+                for read, digest, key in zip(reads, digests, keys, strict=True):
+                    result = read if isinstance(read, list) else _validated(read, cache, found.get(key), digest)
                     if isinstance(result, list):
                         problems.extend(result)
                     else:
