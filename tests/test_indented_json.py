@@ -59,3 +59,49 @@ def test_large_documents_are_encoded_in_batches(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(indented_json, "_FLUSH_AT", 3)
     data = [{"id": f"r{i}", "values": list(range(i % 4)), "text": "ü" * i} for i in range(50)]
     assert indented_json.dump_bytes(data) == _expected(data)
+
+
+#: Floats drawn mostly where pydantic-core and Python write them differently (below 1e-4).
+tiny_floats = st.one_of(
+    st.floats(min_value=-1e-4, max_value=1e-4),
+    st.floats(min_value=-1e-300, max_value=1e-300),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+# Only text keys: dump_json_data is for data that is JSON data by construction.
+plain_data = st.recursive(
+    st.one_of(scalars, tiny_floats),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=400)
+@given(plain_data)
+def test_json_data_same_bytes_as_the_standard_library(data: object) -> None:
+    try:
+        expected = _expected(data)
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            indented_json.dump_json_data(data)
+        return
+    assert indented_json.dump_json_data(data) == expected
+
+
+@pytest.mark.parametrize(
+    "number", [1e-05, -1e-05, 1e-07, 2.5e-10, 5e-324, 0.0001, 1e16, 1e-4 * 0.99, float("nan"), -float("inf")]
+)
+def test_json_data_numbers_where_pydantic_core_differs(number: float) -> None:
+    data = [{"value": number, "text": "no number here, and a re-read one-2 and 0.00001 in words"}]
+    assert indented_json.dump_json_data(data) == _expected(data)
+
+
+def test_json_data_is_written_by_pydantic_core_when_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    real = indented_json.dump_bytes
+    monkeypatch.setattr(indented_json, "dump_bytes", lambda data: calls.append(data) or real(data))
+    usual = [{"id": "a", "amount": 2.5, "items": ["x", "y"], "none": None, "on": True}]
+    assert indented_json.dump_json_data(usual) == _expected(usual)
+    assert calls == []  # no number below 1e-4: the fast path's text is kept
+    tiny = [{"amount": 1e-07}]
+    assert indented_json.dump_json_data(tiny) == _expected(tiny)
+    assert calls == [tiny]

@@ -19,7 +19,7 @@ from minsec import swap
 from minsec.codebook import codebook
 from minsec.csv_text import rows_text
 from minsec.descriptor import descriptor, table_schema
-from minsec.indented_json import dump_bytes
+from minsec.indented_json import dump_bytes, dump_json_data
 from minsec.models import MODELS, Deal, Event, Record
 from minsec.paths import within
 from minsec.publish import zenodo
@@ -172,7 +172,7 @@ def _render(dataset: Dataset, readme: str | None) -> RenderedFiles:
         for t in all_tables:
             if t.dumped is model:
                 add_table(t)
-        files[f"datapackage/json/{model.folder}.json"] = dump_json(record_json(dataset, model))
+        files[f"datapackage/json/{model.folder}.json"] = dump_json_data(record_json(dataset, model))
         dataset.forget_dumps(model)
         files[f"schemas/records/{model.record_kind.value}.schema.json"] = dump_json(record_schema(model))
     for t in all_tables:

@@ -1,14 +1,19 @@
-"""``json.dumps(data, indent=2, ensure_ascii=False)``, byte for byte, in half the time.
+"""``json.dumps(data, indent=2, ensure_ascii=False)``, byte for byte, in a half to a quarter of the time.
 
 With ``indent``, the standard library encodes in pure Python through a chain of nested
-generators: the JSON files of a build were two thirds of its rendering time. This writes
-the same text with one recursive function and the C string encoder. Anything but plain JSON
-data (a key that is not a string, a value of another type, an int or float subclass) is
+generators: the JSON files of a build were two thirds of its rendering time. :func:`dump_bytes`
+writes the same text with one recursive function and the C string encoder. Anything but plain
+JSON data (a key that is not a string, a value of another type, an int or float subclass) is
 handed to the standard library, which then decides what the text is.
+
+:func:`dump_json_data` is for data that is JSON data by construction (``model_dump(mode="json")``):
+pydantic-core's encoder writes it, four times faster again (see its docstring for when it
+hands over to :func:`dump_bytes`).
 """
 
 import io
 import json
+import re
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C function where available
 
 _INFINITY = float("inf")
@@ -103,3 +108,38 @@ def dump_bytes(data: object) -> bytes:
     out.append("\n")
     out.flush()
     return out.buffer.getvalue()
+
+
+#: Where pydantic-core may write a number unlike Python: below 1e-4 it writes ``1e-7`` or
+#: ``0.00001`` where Python writes ``1e-07`` and ``1e-05`` (the other 96% of a million random
+#: doubles were written alike, and each one written otherwise held one of these).
+_EXPONENT = re.compile(rb"e-[0-9]")
+_SMALL = re.compile(rb"0\.0000")
+
+
+def _maybe_unlike_python(raw: bytes) -> bool:
+    """Whether ``raw`` may hold a number pydantic-core wrote otherwise than Python (words
+    like "one-2" or "0.00001" in a text only cost the slower path)."""
+    return any(raw[m.start() - 1 : m.start()].isdigit() for m in _EXPONENT.finditer(raw)) or any(
+        not raw[m.start() - 1 : m.start()].isdigit() for m in _SMALL.finditer(raw)
+    )
+
+
+def dump_json_data(data: object) -> bytes:
+    """:func:`dump_bytes` of data made only of dicts with text keys, lists, text, ints, floats,
+    bools and None, as ``model_dump(mode="json")`` gives; the caller vouches for that, since
+    pydantic-core would also write what the standard library refuses (a date, a set).
+
+    pydantic-core writes the same indentation, escapes and numbers as the standard library but
+    for numbers below 1e-4 and text that is not UTF-8 (a lone surrogate): a text where such a
+    number may be, or data it cannot write, is written again by :func:`dump_bytes`.
+    """
+    from pydantic_core import PydanticSerializationError, to_json
+
+    try:
+        raw = to_json(data, indent=2, inf_nan_mode="constants")
+    except (PydanticSerializationError, ValueError, RecursionError):
+        return dump_bytes(data)
+    if _maybe_unlike_python(raw):
+        return dump_bytes(data)
+    return raw + b"\n"
