@@ -213,3 +213,88 @@ def test_the_command_line_says_the_same_when_vouched_for(mini_repo: MiniRepo, ca
     first = run_cli("validate", "--root", mini_repo.root)
     assert first == run_cli("validate", "--root", mini_repo.root)
     assert first[0] == 0 and first[1].startswith("8 files checked, 0 problems found; quotes checked against")
+
+
+# --- records whose quotes passed (record_cache.QuotedRecords) ---------------------------------
+
+
+@pytest.fixture
+def quotes_checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many quotes each run checked (one entry per run)."""
+    from minsec.evidence import Evidence
+
+    counts: list[int] = []
+    original = Evidence.quote_problems
+
+    def counted(self, quotes):  # type: ignore[no-untyped-def]
+        counts.append(len(quotes))
+        return original(self, quotes)
+
+    monkeypatch.setattr(Evidence, "quote_problems", counted)
+    return counts
+
+
+def test_after_one_record_changed_only_its_quotes_are_checked(
+    mini_repo: MiniRepo, cache: Path, quotes_checked: list[int]
+) -> None:
+    assert _report(mini_repo.root)[0]
+    everything = quotes_checked[0]
+    mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="A note added after the first run."))
+    second = _report(mini_repo.root)
+    claim = mini_repo.data(CLAIM_ID)
+    assert second[0]
+    assert quotes_checked[1] == len(claim["citations"]) < everything
+    # Without the cache: the same report, every quote checked.
+    os.environ["MINSEC_CACHE_DIR"] = ""
+    try:
+        assert _report(mini_repo.root) == second
+    finally:
+        os.environ["MINSEC_CACHE_DIR"] = str(cache)
+    assert quotes_checked[2] == everything
+
+
+def test_a_record_whose_quote_failed_is_checked_every_run(
+    mini_repo: MiniRepo, cache: Path, quotes_checked: list[int]
+) -> None:
+    mini_repo.rewrite(CLAIM_ID, lambda d: d["citations"][0].update(quote="the Congo holds 80% of the world"))
+    first = _report(mini_repo.root)
+    assert not first[0] and "not found in the text" in " ".join(first[1])
+    mini_repo.rewrite(DEAL_ID, lambda d: d.update(note="Another file changed, so no verdict is reused."))
+    second = _report(mini_repo.root)
+    assert second[1] == first[1]
+    assert quotes_checked[1] >= len(mini_repo.data(CLAIM_ID)["citations"])
+
+
+def test_what_quotes_are_checked_against_changes_with_each_source(mini_repo: MiniRepo) -> None:
+    from minsec.evidence import SourceText, checked_against
+
+    fingerprint = Fingerprint.of_text(SOURCE_ID, mini_repo.text.encode("utf-8"))
+    other = Fingerprint.of_text(SOURCE_ID, b"An entirely different article about nickel.")
+    first = checked_against([SOURCE_ID], {SOURCE_ID: fingerprint})
+    assert checked_against([SOURCE_ID], {SOURCE_ID: fingerprint}) == first
+    assert checked_against([SOURCE_ID], {SOURCE_ID: other}) != first
+    assert checked_against([SOURCE_ID], {SOURCE_ID: SourceText("some text")}) != first
+    assert checked_against([SOURCE_ID], {SOURCE_ID: SourceText("other text")}) != checked_against(
+        [SOURCE_ID], {SOURCE_ID: SourceText("some text")}
+    )
+    assert checked_against([SOURCE_ID], {}) != first, "a source with nothing to check against"
+    assert checked_against([SOURCE_ID, "another"], {SOURCE_ID: fingerprint}) != first, "a source added"
+
+
+def test_a_source_given_another_text_checks_its_citing_records_again(mini_repo: MiniRepo, cache: Path) -> None:
+    """The claim's file is unchanged, but what its quotes are checked against is not."""
+    from minsec.fingerprint import text_sha256
+
+    assert _report(mini_repo.root)[0]
+    other = b"An entirely different article about nickel, with nothing the records quote."
+    mini_repo.rewrite(SOURCE_ID, lambda d: d.update(text_sha256=text_sha256(other)))
+    path = mini_repo.root / "records" / "sources" / f"{SOURCE_ID}.fingerprint"
+    path.write_text(Fingerprint.of_text(SOURCE_ID, other).dumps())
+    cached = _report(mini_repo.root)
+    os.environ["MINSEC_CACHE_DIR"] = ""
+    try:
+        uncached = _report(mini_repo.root)
+    finally:
+        os.environ["MINSEC_CACHE_DIR"] = str(cache)
+    assert not uncached[0] and f"not found in the text of {SOURCE_ID!r}" in " ".join(uncached[1])
+    assert cached == uncached

@@ -5,6 +5,7 @@ committed fingerprint is checked against the text), and against the fingerprint
 (``minsec.fingerprint``) where it is not, so that the check runs without the texts, in CI.
 """
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -28,7 +29,7 @@ from minsec.fingerprint import (
 from minsec.models import Citation, Source, container_fields
 from minsec.paths import PathError, read_regular, read_up_to, within
 from minsec.problems import Problem
-from minsec.record_cache import QuoteCache, cache_dir
+from minsec.record_cache import QuoteCache, QuotedRecords, cache_dir
 from minsec.record_files import LoadedRecord
 
 #: The floor below which a quote is not evidence ("ion wit", one word): at least this many
@@ -214,6 +215,8 @@ class Evidence:
     checkers: "dict[str, SourceText | Fingerprint]" = field(default_factory=dict)
     #: Quotes found in fingerprints on earlier runs (see :mod:`minsec.record_cache`).
     found: QuoteCache | None = None
+    #: Records whose quotes all passed on earlier runs (see :mod:`minsec.record_cache`).
+    passed: QuotedRecords | None = None
 
     def quote_problem(self, source_id: str, quote: str) -> str | None:
         """What is wrong with ``quote`` as evidence from ``source_id``, or None."""
@@ -334,12 +337,45 @@ def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], e
 
 def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path] = ()) -> Evidence:
     """Every quote is long enough and occurs in its source's text, or in its fingerprint."""
-    evidence = Evidence(found=QuoteCache(cache_dir()))
+    folder = cache_dir()
+    evidence = Evidence(found=QuoteCache(folder), passed=QuotedRecords(folder))
     try:
         _check(root, records, corpus, evidence)
     finally:
         evidence.found.save()  # type: ignore[union-attr]
+        evidence.passed.save()  # type: ignore[union-attr]
     return evidence
+
+
+def checked_against(source_ids: Sequence[str], checkers: "dict[str, SourceText | Fingerprint]") -> bytes:
+    """A hash of what every source's quotes are checked against: its fingerprint, its text or
+    nothing. A record's quotes pass or fail alike wherever this and the record's bytes are alike."""
+    digest = hashlib.blake2b(digest_size=32)
+    for source_id in sorted(source_ids):
+        checker = checkers.get(source_id)
+        if isinstance(checker, Fingerprint):
+            kind, content = b"fingerprint", checker.digest
+        elif isinstance(checker, SourceText):
+            kind, content = b"text", hashlib.blake2b(checker.text.encode("utf-8", "surrogatepass")).digest()
+        else:
+            kind, content = b"none", b""
+        digest.update(source_id.encode("utf-8", "surrogatepass") + b"\0" + kind + b"\0" + content)
+    return digest.digest()
+
+
+def _unpassed(
+    records: Sequence[LoadedRecord], against: bytes, store: QuotedRecords
+) -> list[tuple[LoadedRecord, bytes]]:
+    """(record, its key in ``store``) for each record not known to pass with these checkers
+    (the key is empty where the record has no file bytes to vouch for it)."""
+    if not store.active:
+        return [(loaded, b"") for loaded in records]
+    keys = [store.key(against + loaded.digest) if loaded.digest else b"" for loaded in records]
+    known: set[bytes] = set()
+    wanted = [key for key in keys if key]
+    for start in range(0, len(wanted), 500):
+        known.update(store.get_many(wanted[start : start + 500]))
+    return [(loaded, key) for loaded, key in zip(records, keys, strict=True) if key not in known]
 
 
 def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], evidence: Evidence) -> None:
@@ -360,12 +396,19 @@ def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], 
         if stem not in source_ids and not (folder / f"{stem}.yaml").exists():
             where = orphan.relative_to(root).as_posix()
             evidence.problems.append(Problem(where, 1, "", "no source record has this id; remove the file"))
-    quoted = [(loaded, path, citation) for loaded in records for path, citation in citations(loaded.record)]
+    store = evidence.passed if evidence.passed is not None else QuotedRecords(None)
+    todo = _unpassed(records, checked_against(sorted(source_ids), checkers), store)
+    quoted = [(loaded, path, citation) for loaded, _ in todo for path, citation in citations(loaded.record)]
     messages = evidence.quote_problems([(citation.source_id, citation.quote) for _, _, citation in quoted])
+    failed: set[int] = set()
     for (loaded, path, _), message in zip(quoted, messages, strict=True):
         if message:
+            failed.add(id(loaded))
             where = (loaded.path, loaded.line_of(*path, "quote"), field_name((*path, "quote")))
             evidence.problems.append(Problem(*where, message))
+    for loaded, key in todo:
+        if key and id(loaded) not in failed:
+            store.put(key, b"")
 
 
 @dataclass

@@ -8,7 +8,9 @@ file and hashed every quote twice, and those are most of a run. The cache keeps
   parser itself (the code of :mod:`minsec.yaml_loader`, PyYAML's version, whether libyaml
   read it);
 - each quote found in a fingerprint, under a hash of the quote, of the fingerprint's content
-  and of the code that checks it (:mod:`minsec.fingerprint`).
+  and of the code that checks it (:mod:`minsec.fingerprint`);
+- each record whose quotes all passed, under a hash of its file's bytes, of what every
+  source's quotes are checked against (fingerprint, text or nothing) and of the whole code.
 
 A file whose bytes change is parsed again, a file with problems and a quote not found are
 never cached, and every other check (models, set rules, quotes against texts) runs on every
@@ -26,6 +28,8 @@ import hashlib
 import marshal
 import os
 import sqlite3
+import sys
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -34,6 +38,7 @@ SPARE_ENTRIES = 10_000
 #: New entries written together.
 BATCH = 2_000
 FILE_NAME = "records.sqlite3"
+_PACKAGE = Path(__file__).parent
 
 
 def cache_dir() -> Path | None:
@@ -53,6 +58,29 @@ def _code_salt(module: ModuleType, extra: str = "") -> bytes | None:
     except OSError:
         return None
     return hashlib.sha256(code + extra.encode("utf-8")).digest()
+
+
+@cache
+def code_digest() -> bytes | None:
+    """A hash of every file of the minsec package and of the versions of what it runs on; None
+    if a file cannot be read (then no verdict is kept or used)."""
+    import pydantic
+    import pydantic_core
+    import yaml
+
+    files = []
+    for current, folders, names in os.walk(_PACKAGE):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        files.extend(Path(current) / name for name in names if not name.endswith((".pyc", ".pyo")))
+    digest = hashlib.blake2b(digest_size=32)
+    digest.update(f"{sys.version}|{pydantic.VERSION}|{pydantic_core.__version__}|{yaml.__version__}|".encode())
+    try:
+        for path in sorted(files):
+            digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0".encode("utf-8", "surrogatepass"))
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
+    except OSError:
+        return None
+    return digest.digest()
 
 
 class Store:
@@ -199,3 +227,13 @@ class QuoteCache(Store):
 
     def remember_found(self, key: bytes) -> None:
         self.put(key, b"")
+
+
+class QuotedRecords(Store):
+    """Records whose every quote passed the quote check, by the record file's bytes and what each
+    source's quotes were checked against (see :func:`minsec.evidence.checked_against`), salted
+    with the whole code (:func:`code_digest`): a contributor's run after changing one file
+    checks that file's quotes, not all of them."""
+
+    def __init__(self, folder: Path | None) -> None:
+        super().__init__(folder, "quoted_records", code_digest() if folder is not None else None)

@@ -21,41 +21,16 @@ with ``MINSEC_CACHE_DIR=""``, and never the user's problem if it breaks.
 import hashlib
 import marshal
 import os
-import sys
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 from minsec.evidence import FINGERPRINT, MAX_TEXT_BYTES, TEXT, find_text
 from minsec.fingerprint import MAX_BYTES, SUFFIX
 from minsec.models import Source
 from minsec.paths import PathError, read_regular
-from minsec.record_cache import Store
+from minsec.record_cache import Store, code_digest
 
-_PACKAGE = Path(__file__).parent
-
-
-@cache
-def code_digest() -> bytes | None:
-    """A hash of every file of the minsec package and of the versions of what it runs on; None
-    if a file cannot be read (then no verdict is kept or used)."""
-    import pydantic
-    import pydantic_core
-    import yaml
-
-    files = []
-    for current, folders, names in os.walk(_PACKAGE):
-        folders[:] = [f for f in folders if f != "__pycache__"]
-        files.extend(Path(current) / name for name in names if not name.endswith((".pyc", ".pyo")))
-    digest = hashlib.blake2b(digest_size=32)
-    digest.update(f"{sys.version}|{pydantic.VERSION}|{pydantic_core.__version__}|{yaml.__version__}|".encode())
-    try:
-        for path in sorted(files):
-            digest.update(f"{path.relative_to(_PACKAGE).as_posix()}\0".encode("utf-8", "surrogatepass"))
-            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
-    except OSError:
-        return None
-    return digest.digest()
+__all__ = ["Verdicts", "code_digest", "inputs_digest"]
 
 
 def inputs_digest(
