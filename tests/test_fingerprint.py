@@ -407,3 +407,21 @@ def test_words_of_a_quote_are_the_word_tokens(quote: str) -> None:
 
     expected = sum(1 for token in TOKEN.findall(quote) if token[0].isalnum() or token[0] == "_")
     assert len(_WORD.findall(quote)) == expected
+
+
+def test_a_passage_cited_twice_is_checked_once_and_reported_at_each_citation(monkeypatch) -> None:
+    from minsec.evidence import Evidence
+
+    fingerprint = Fingerprint.of_text(SOURCE_ID, MINI_TEXT.encode("utf-8"))
+    checked: list[str] = []
+    original = Fingerprint.first_missing
+    monkeypatch.setattr(Fingerprint, "first_missing", lambda self, q: checked.append(q) or original(self, q))
+    evidence = Evidence(checkers={SOURCE_ID: fingerprint})
+    good = "The United States and the Democratic Republic of the Congo"
+    bad = "The United States and the Republic of Nickel signed"
+    quotes = [(SOURCE_ID, bad), (SOURCE_ID, good), (SOURCE_ID, bad), ("another-source", bad)]
+    problems = evidence.quote_problems(quotes)
+    assert checked.count(normalise(bad)) == 1
+    assert problems[1] is None and problems[3] is None  # another source: nothing to check against here
+    assert problems[0] == problems[2] and "not found in the text of 'mini-article'" in problems[0]
+    assert problems == [evidence.quote_problem(*pair) for pair in quotes], "alike, checked one at a time"
