@@ -107,7 +107,7 @@ class LinkedFile(YamlError):
     """A record file that is a symbolic link."""
 
 
-def read_capped(path: Path) -> bytes:
+def read_capped(path: str | Path) -> bytes:
     """A record file's bytes, refusing links and files over the cap before reading them.
 
     A link could make CI read (and quote, in its messages) a file outside the repository,
@@ -118,7 +118,7 @@ def read_capped(path: Path) -> bytes:
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
-        if error.errno == errno.ELOOP or path.is_symlink():
+        if error.errno == errno.ELOOP or os.path.islink(path):
             raise LinkedFile(
                 1, "is a symbolic link; record files must be regular files, so copy the content in"
             ) from None
