@@ -225,3 +225,27 @@ def test_the_tables_of_an_earlier_version_are_dropped(mini_repo: MiniRepo, cache
     with sqlite3.connect(cache / "records.sqlite3") as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"parsed_files", "found_quotes"} <= tables and not tables & {"parsed", "quotes_found"}
+
+
+def _counts(folder: Path) -> dict[str, int]:
+    with sqlite3.connect(folder / "records.sqlite3") as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in tables}
+
+
+@pytest.mark.verdicts  # reuses verdicts and records whose quotes passed, as minsec does
+def test_a_run_over_some_files_keeps_the_entries_of_the_others(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    """``validate FILE`` and a run vouched for by a verdict read some files only: they must not
+    drop what the other files' entries hold, or the next whole run parses everything again."""
+    monkeypatch.setattr(record_cache, "SPARE_ENTRIES", 0)
+    assert validate(mini_repo.root).ok
+    full = _counts(cache)
+    assert full["parsed_files"] > 2 and full["quoted_records"] > 2 and full["found_quotes"] > 0
+    deal = next((mini_repo.root / "records" / "deals").glob("*.yaml"))
+    assert validate(mini_repo.root, files=[deal]).ok
+    assert validate(mini_repo.root, records=False).ok  # vouched: reads the sources only
+    assert _counts(cache) == full
+    parsed: list[int] = []
+    monkeypatch.setattr(record_cache.RecordCache, "put_data", lambda self, key, data: parsed.append(1))
+    assert validate(mini_repo.root).ok
+    assert parsed == [], "every file's data was still cached"

@@ -344,15 +344,20 @@ def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], e
     return fingerprint
 
 
-def check_evidence(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path] = ()) -> Evidence:
-    """Every quote is long enough and occurs in its source's text, or in its fingerprint."""
+def check_evidence(
+    root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path] = (), every_record: bool = False
+) -> Evidence:
+    """Every quote is long enough and occurs in its source's text, or in its fingerprint.
+    ``every_record``: ``records`` are all the repository's (the cache may then drop entries no
+    record used; see :meth:`minsec.record_cache.Store.save`)."""
     folder = cache_dir()
     evidence = Evidence(found=QuoteCache(folder), passed=QuotedRecords(folder))
+    every_quote = False
     try:
-        _check(root, records, corpus, evidence)
+        every_quote = _check(root, records, corpus, evidence) and every_record
     finally:
-        evidence.found.save()  # type: ignore[union-attr]
-        evidence.passed.save()  # type: ignore[union-attr]
+        evidence.found.save(prune=every_quote)  # type: ignore[union-attr]
+        evidence.passed.save(prune=every_record)  # type: ignore[union-attr]
     return evidence
 
 
@@ -387,7 +392,9 @@ def _unpassed(
     return [(loaded, key) for loaded, key in zip(records, keys, strict=True) if key not in known]
 
 
-def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], evidence: Evidence) -> None:
+def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], evidence: Evidence) -> bool:
+    """Check every quote of ``records``; returns whether each was looked up in the quote cache
+    (none skipped as part of a record known to pass)."""
     checkers = evidence.checkers
     source_ids = set()
     for loaded in records:
@@ -418,6 +425,7 @@ def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], 
     for loaded, key in todo:
         if key and id(loaded) not in failed:
             store.put(key, b"")
+    return len(todo) == len(records)
 
 
 @dataclass

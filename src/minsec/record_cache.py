@@ -157,15 +157,19 @@ class Store:
         self._used.update(self._new)
         self._new.clear()
 
-    def save(self) -> None:
-        """Write the new entries, and drop unused ones once there are many; then close."""
+    def save(self, prune: bool = True) -> None:
+        """Write the new entries, and drop unused ones once there are many; then close.
+
+        ``prune`` only from a run that looked up every entry it would need (all record files,
+        every quote): a run over some of them (``validate FILE``, a vouched run reading only the
+        sources) would otherwise drop the entries of all the others."""
         self._write_new()
         connection, self._connection = self._connection, None
         if connection is None:
             return
         try:
             (count,) = connection.execute(f"SELECT count(*) FROM {self._table}").fetchone()
-            if count > len(self._used) + SPARE_ENTRIES:
+            if prune and count > len(self._used) + SPARE_ENTRIES:
                 with connection:
                     connection.execute("BEGIN")
                     connection.execute("CREATE TEMP TABLE kept (digest BLOB PRIMARY KEY)")

@@ -466,5 +466,5 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
                     else:
                         loaded.append(result)
     finally:
-        cache.save()
+        cache.save(prune=files is None)
     return loaded, problems

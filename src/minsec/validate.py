@@ -439,11 +439,12 @@ def _run_set_rules(
     corpus: Sequence[Path],
     unread: Iterable[str] = (),
     dataset: Dataset | None = None,
+    every_record: bool = False,
 ) -> tuple[list[Problem], dict[str, str]]:
     """The set-level rules, the evidence (quotes against texts or fingerprints) and what can still be
     checked in files that failed their own checks; returns the problems and how each source was checked.
     ``dataset``, if given, holds the records of ``loaded`` in that order (its status reports are then
-    derived once)."""
+    derived once); ``every_record``: ``loaded`` and ``problems`` cover every record file."""
     unreadable = list(problems)
     unloaded = frozenset(p.path for p in problems)
     found = list(problems)
@@ -457,7 +458,7 @@ def _run_set_rules(
                 )
     finally:
         del _RUNNING[id(loaded)]
-    evidence = check_evidence(root, loaded, corpus)
+    evidence = check_evidence(root, loaded, corpus, every_record=every_record)
     found.extend(evidence.problems)
     found.extend(unloaded_problems(root, unreadable, loaded, evidence))
     return found, evidence.how
@@ -488,7 +489,7 @@ def validate(
         )
         how = verdicts.clean(inputs, sources)
         if how is None:  # not known to be clean: run the set rules and the quote check
-            found, how = _run_set_rules(root, loaded, problems, corpus, dataset=dataset)
+            found, how = _run_set_rules(root, loaded, problems, corpus, dataset=dataset, every_record=True)
             if not found and not markers:
                 verdicts.remember(inputs, how)
         else:
