@@ -298,3 +298,20 @@ def test_a_source_given_another_text_checks_its_citing_records_again(mini_repo: 
         os.environ["MINSEC_CACHE_DIR"] = str(cache)
     assert not uncached[0] and f"not found in the text of {SOURCE_ID!r}" in " ".join(uncached[1])
     assert cached == uncached
+
+
+def test_a_run_the_verdict_does_not_vouch_for_reads_each_cached_file_once(
+    mini_repo: MiniRepo, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert validate(mini_repo.root).ok  # fills the cache
+    changed = mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="Changed since the first run."))
+    reads: list[str] = []
+    real = record_files.read_capped
+    monkeypatch.setattr(record_files, "read_capped", lambda path: reads.append(str(path)) or real(path))
+    report = validate(mini_repo.root, records=False)  # as the command line runs it
+    assert report.ok and len(report.records) == len(mini_repo.records)
+    others = [path for path in reads if path != str(changed)]
+    assert len(others) == len(set(others)) == len(mini_repo.records) - 1, "each unchanged file read once"
+    assert reads.count(str(changed)) == 2, "the changed file: once for its digest, once to parse it"
+    uncached = _report(mini_repo.root)
+    assert (report.ok, [str(p) for p in report.problems], report.evidence) == uncached[:3]

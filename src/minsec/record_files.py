@@ -5,7 +5,7 @@ import gc
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -277,7 +277,8 @@ class _Read:
     file: str
     path: str
     model: type[Record]
-    raw: bytes
+    #: None if not read: its digest was known, and its data may be cached (see read_records).
+    raw: bytes | None
 
     @property
     def stem(self) -> str:
@@ -291,10 +292,12 @@ def _linked(path: str) -> list[Problem]:
     return [Problem(path, 1, "", message)]
 
 
-def _read_bytes(root: Path, file: str | Path, folders_checked: set[str] | None) -> _Read | list[Problem]:
+def _read_bytes(
+    root: Path, file: str | Path, folders_checked: set[str] | None, known: "Mapping[str, bytes] | None" = None
+) -> _Read | list[Problem]:
     """A record file below ``root/records`` read (refusing links, misplaced files and oversized
     ones), or its problem; ``folders_checked`` holds the folders of this run already found free
-    of links."""
+    of links. A file whose path is in ``known`` is located, not read (``raw`` is None)."""
     top = str(root)
     text = str(file)
     # The path below ``root``: cut from the string when it is plainly there (Path.relative_to costs more).
@@ -314,6 +317,8 @@ def _read_bytes(root: Path, file: str | Path, folders_checked: set[str] | None) 
         return [Problem(path, 1, "", f"record files belong in one of {folders}; move it")]
     if os.path.splitext(parts[-1])[1] != RECORD_SUFFIX:  # Path.suffix, without a Path
         return [Problem(path, 1, "", f"record files end in {RECORD_SUFFIX}; rename it")]
+    if known is not None and path in known:
+        return _Read(text, path, model, None)
     try:
         return _Read(text, path, model, read_capped(text))
     except LinkedFile:
@@ -331,10 +336,13 @@ def file_digest(raw: bytes) -> bytes:
 
 def _validated(read: _Read, cache: RecordCache, cached: dict | None, digest: bytes) -> LoadedRecord | list[Problem]:
     """The record in ``read``'s bytes (``cached``: their data, parsed on an earlier run; ``digest``:
-    :func:`file_digest` of the bytes), or its problems."""
+    :func:`file_digest` of the bytes), or its problems. Bytes not read (``read.raw`` None) come
+    with their cached data."""
     path, model, raw = read.path, read.model, read.raw
     try:
-        if cached is not None:
+        if raw is None:
+            document = Document(cached, text=_Reread(read.file, digest))  # type: ignore[arg-type]
+        elif cached is not None:
             # The text only if a message needs lines: decoding every file was 6% of reading them.
             document = Document(cached, text=lambda: raw.decode("utf-8"))
         else:
@@ -358,7 +366,8 @@ def _validated(read: _Read, cache: RecordCache, cached: dict | None, digest: byt
         ]
     share_field_sets(result)
     # The record holds the data now; keep only what finds the lines (the file, for most files).
-    return LoadedRecord(path, result, document.without_data(_Reread(read.file, digest)), _MARKER in raw, digest)
+    marked = raw is not None and _MARKER in raw
+    return LoadedRecord(path, result, document.without_data(_Reread(read.file, digest)), marked, digest)
 
 
 class _Reread:
@@ -445,8 +454,20 @@ def file_digests(root: Path) -> list[tuple[str, bytes]] | None:
     return found
 
 
-def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[LoadedRecord], list[Problem]]:
-    """Read every record file (or just ``files``); returns the valid records and all problems."""
+def _digest_of(read: _Read | list[Problem], known: Mapping[str, bytes] | None) -> bytes:
+    if isinstance(read, list):
+        return b""
+    return file_digest(read.raw) if read.raw is not None else known[read.path]  # type: ignore[index]
+
+
+def read_records(
+    root: Path, files: Iterable[Path] | None = None, known: Mapping[str, bytes] | None = None
+) -> tuple[list[LoadedRecord], list[Problem]]:
+    """Read every record file (or just ``files``); returns the valid records and all problems.
+
+    ``known``: :func:`file_digests` of the files, taken just before (so none holds a draft
+    marker): a file whose data is cached under its digest is then not read a second time (a
+    ``validate`` that a verdict did not vouch for read every file twice)."""
     loaded: list[LoadedRecord] = []
     problems: list[Problem] = []
     folders_checked: set[str] = set()
@@ -455,12 +476,16 @@ def read_records(root: Path, files: Iterable[Path] | None = None) -> tuple[list[
         with paused_gc():
             every = _record_paths(root) if files is None else [str(file) for file in files]
             for start in range(0, len(every), _BATCH):
-                reads = [_read_bytes(root, file, folders_checked) for file in every[start : start + _BATCH]]
-                digests = [file_digest(read.raw) if isinstance(read, _Read) else b"" for read in reads]
+                reads = [_read_bytes(root, file, folders_checked, known) for file in every[start : start + _BATCH]]
+                digests = [_digest_of(read, known) for read in reads]
                 keys = [cache.key(digest) if digest else b"" for digest in digests]
                 found = cache.get_many_data([key for key in keys if key])
                 for read, digest, key in zip(reads, digests, keys, strict=True):
-                    result = read if isinstance(read, list) else _validated(read, cache, found.get(key), digest)
+                    cached = found.get(key)
+                    if isinstance(read, _Read) and read.raw is None and cached is None:  # not cached: read it now
+                        read = _read_bytes(root, read.file, folders_checked)
+                        digest = file_digest(read.raw) if isinstance(read, _Read) else b""  # type: ignore[arg-type]
+                    result = read if isinstance(read, list) else _validated(read, cache, cached, digest)
                     if isinstance(result, list):
                         problems.extend(result)
                     else:

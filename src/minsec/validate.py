@@ -473,9 +473,12 @@ def validate(
     (:mod:`minsec.verdicts`) vouches for every file as it is, none is read into a model."""
     if files is not None:
         return validate_files(root, files, corpus)
-    if not records and (vouched := _vouched(root, corpus)) is not None:
-        return vouched
-    loaded, problems = read_records(root)
+    known = None
+    if not records:
+        vouched, known = _vouched(root, corpus)
+        if vouched is not None:
+            return vouched
+    loaded, problems = read_records(root, known=known)
     # A valid record's file is read again only if its bytes held the marker when it was read.
     markers = list(check_draft_markers(root, [r.path for r in loaded if r.marked] + [p.path for p in problems]))
     dataset = Dataset(tuple(r.record for r in loaded))
@@ -503,24 +506,28 @@ def validate(
     return report
 
 
-def _vouched(root: Path, corpus: Sequence[Path]) -> Report | None:
+def _vouched(root: Path, corpus: Sequence[Path]) -> tuple[Report | None, dict[str, bytes] | None]:
     """The report of a clean run, if a clean verdict vouches for every record file as it is
     (the verdict's hash covers each file's path and bytes, so each file's own checks would pass
-    again too); only the sources are read into models, for the texts they name. None otherwise."""
+    again too); only the sources are read into models, for the texts they name. None otherwise.
+    Also each file's digest, if every file could be read and holds no draft marker (for
+    :func:`read_records`, which then need not read them again)."""
     verdicts = Verdicts(cache_dir())
     try:
         if not verdicts.active or (files := file_digests(root)) is None:
-            return None
-        loaded, problems = read_records(root, [root / path for path, _ in files if path.startswith("records/sources/")])
+            return None, None
+        known = dict(files)
+        sources_read = [root / path for path, _ in files if path.startswith("records/sources/")]
+        loaded, problems = read_records(root, sources_read, known)
         if problems:
-            return None
+            return None, known
         sources = [r.record for r in loaded if isinstance(r.record, Source)]
         how = verdicts.clean(inputs_digest(root, files, sources, corpus, today().isoformat()), sources)
     finally:
         verdicts.save()
     if how is None:
-        return None
-    return Report([], [], len(files), corpus_checked=bool(corpus), evidence=how)
+        return None, known
+    return Report([], [], len(files), corpus_checked=bool(corpus), evidence=how), known
 
 
 def _word(tokens: Iterable[str]) -> "re.Pattern[bytes]":
