@@ -434,3 +434,26 @@ def test_csv_encoded_in_batches_is_the_whole_text() -> None:
     for row in rows:
         writer.writerow([row["id"], row["text"], str(int(row["n"])) if row["n"].is_integer() else str(row["n"])])
     assert render_csv(["id", "text", "n"], rows) == buffer.getvalue().encode("utf-8")
+
+
+def test_a_command_runs_without_cyclic_collection_and_resumes_it(mini_repo, monkeypatch) -> None:
+    """Between the phases of a command (after reading, before rendering) the collector would
+    walk every record again: a command runs with it paused, and leaves it as it found it."""
+    import gc
+
+    import minsec.validate
+    from minsec import cli
+
+    seen = []
+    real = minsec.validate.Verdicts
+    monkeypatch.setattr(minsec.validate, "Verdicts", lambda *args: seen.append(gc.isenabled()) or real(*args))
+    assert gc.isenabled()
+    assert cli.main(["build", "--root", str(mini_repo.root)]) == 0
+    assert seen == [False], "outside the reading and the rules, where they pause it themselves"
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert cli.main(["validate", "--root", str(mini_repo.root)]) == 0
+        assert not gc.isenabled(), "left paused, as the caller had it"
+    finally:
+        gc.enable()

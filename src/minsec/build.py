@@ -19,11 +19,12 @@ from minsec import swap
 from minsec.codebook import codebook
 from minsec.csv_text import rows_text
 from minsec.descriptor import descriptor, table_schema
+from minsec.gc_pause import paused_gc
 from minsec.indented_json import dump_bytes, dump_json_data
 from minsec.models import MODELS, Deal, Event, Record
 from minsec.paths import within
 from minsec.publish import zenodo
-from minsec.record_files import Dataset, paused_gc
+from minsec.record_files import Dataset
 from minsec.rendered import RenderedFiles
 from minsec.schemas import record_schema
 from minsec.tables import Row, Table, tables

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from minsec._version import __version__
+from minsec.gc_pause import paused_gc
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -504,8 +505,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from minsec.paths import PathError
     from minsec.swap import CommittedInterrupt
 
+    # validate and build make records, models and tables, which hold no cycles: the collector
+    # would walk them all again between phases. Other commands (the site's templates, the
+    # drafter's libraries) may make cyclic garbage, so they leave it running.
+    paused = args.run in (cmd_validate, cmd_build)
     try:
-        with _HELD:
+        with _HELD, paused_gc() if paused else contextlib.nullcontext():
             return args.run(args)
     except (UsageError, PathError) as error:
         _say(str(error))

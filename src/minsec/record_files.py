@@ -1,12 +1,10 @@
 """Reading ``records/`` into typed models, turning every failure into a Problem."""
 
 import difflib
-import gc
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ValidationError
 
 from minsec.draft.marker import MARKER
+from minsec.gc_pause import paused_gc
 from minsec.models import (
     CODE3_PATTERN,
     ID_PATTERN,
@@ -424,20 +423,6 @@ def _record_paths(root: Path) -> list[str]:
                 found.append(entry.path)
     # The order of Path comparisons (part by part), without making Paths.
     return sorted(found, key=lambda path: path.split(os.sep))
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: reading records makes many long-lived objects and
-    no cycles, and the collector would walk all of them again and again (a quarter of the
-    time of reading 10,000 records)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def file_digests(root: Path) -> list[tuple[str, bytes]] | None:

@@ -19,10 +19,11 @@ from pydantic import BaseModel
 from minsec.dates import parse_partial_date
 from minsec.derive import PROGRESSION, StatusReport, derive_status, status_reports
 from minsec.evidence import check_evidence
+from minsec.gc_pause import paused_gc
 from minsec.models import MODELS, Actor, Deal, Event, Record, Source, container_fields
 from minsec.problems import Problem, with_article
 from minsec.record_cache import cache_dir
-from minsec.record_files import Dataset, LoadedRecord, file_digests, paused_gc, read_records, record_files
+from minsec.record_files import Dataset, LoadedRecord, file_digests, read_records, record_files
 from minsec.unloaded import unloaded_problems
 from minsec.verdicts import Verdicts, inputs_digest
 from minsec.vocabularies import ActorKind, DerivedDealStatus
