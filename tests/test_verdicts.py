@@ -315,3 +315,16 @@ def test_a_run_the_verdict_does_not_vouch_for_reads_each_cached_file_once(
     assert reads.count(str(changed)) == 2, "the changed file: once for its digest, once to parse it"
     uncached = _report(mini_repo.root)
     assert (report.ok, [str(p) for p in report.problems], report.evidence) == uncached[:3]
+
+
+def test_a_first_run_reads_each_file_once(mini_repo: MiniRepo, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no verdict cached at all, none can vouch: the files are not read for one."""
+    reads: list[str] = []
+    real = record_files.read_capped
+    monkeypatch.setattr(record_files, "read_capped", lambda path: reads.append(str(path)) or real(path))
+    report = validate(mini_repo.root, records=False)
+    assert report.ok and len(reads) == len(set(reads)) == len(mini_repo.records)
+    assert _verdicts(cache) == 1
+    reads.clear()
+    assert validate(mini_repo.root, records=False).ok
+    assert len(reads) == len(mini_repo.records), "the second run reads each file once, for the verdict"

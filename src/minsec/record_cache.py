@@ -119,6 +119,16 @@ class Store:
     def active(self) -> bool:
         return self._connection is not None
 
+    @property
+    def empty(self) -> bool:
+        """Whether no entry of this kind is cached (as on a first run, or a fresh CI machine)."""
+        if self._connection is None:
+            return True
+        try:
+            return self._connection.execute(f"SELECT 1 FROM {self._table} LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            return True
+
     def key(self, content: bytes) -> bytes:
         return hashlib.blake2b(content, digest_size=20, key=self._salt[:64]).digest()
 

@@ -515,7 +515,8 @@ def _vouched(root: Path, corpus: Sequence[Path]) -> tuple[Report | None, dict[st
     :func:`read_records`, which then need not read them again)."""
     verdicts = Verdicts(cache_dir())
     try:
-        if not verdicts.active or (files := file_digests(root)) is None:
+        # No verdict at all (a first run): none can vouch, and the files are read once, to parse them.
+        if not verdicts.active or verdicts.empty or (files := file_digests(root)) is None:
             return None, None
         known = dict(files)
         sources_read = [root / path for path, _ in files if path.startswith("records/sources/")]
