@@ -381,10 +381,14 @@ def _unpassed(
     records: Sequence[LoadedRecord], against: bytes, store: QuotedRecords
 ) -> list[tuple[LoadedRecord, bytes]]:
     """(record, its key in ``store``) for each record not known to pass with these checkers
-    (the key is empty where the record has no file bytes to vouch for it)."""
+    (the key is empty where the record has no file bytes to vouch for it). The key holds the
+    record's kind too: the same bytes read as another kind could cite other passages."""
     if not store.active:
         return [(loaded, b"") for loaded in records]
-    keys = [store.key(against + loaded.digest) if loaded.digest else b"" for loaded in records]
+    keys = [
+        store.key(against + type(loaded.record).__name__.encode() + b"\0" + loaded.digest) if loaded.digest else b""
+        for loaded in records
+    ]
     known: set[bytes] = set()
     wanted = [key for key in keys if key]
     for start in range(0, len(wanted), 500):
