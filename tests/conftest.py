@@ -20,7 +20,7 @@ from unittest import mock
 import pytest
 import yaml
 
-from minsec import cli, evidence, verdicts
+from minsec import cli, evidence, record_cache, verdicts
 from minsec.fingerprint import Fingerprint
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -254,12 +254,14 @@ class MiniRepo:
 @pytest.fixture(autouse=True)
 def _every_check_runs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """In-process, tests run every check: many patch or watch the set rules and the quote check,
-    and a clean verdict (minsec.verdicts) or records whose quotes passed (QuotedRecords) that
-    another test left for the same small repository would skip them. Tests marked ``verdicts``
-    reuse both as minsec does; child processes always do."""
+    and a clean verdict (minsec.verdicts), records whose quotes passed (QuotedRecords) or
+    chunks of records already made (RecordChunks) that another test left for the same small
+    repository would skip them. Tests marked ``verdicts`` reuse them as minsec does; child
+    processes always do."""
     if request.node.get_closest_marker("verdicts") is None:
         monkeypatch.setattr(verdicts.Verdicts, "clean", lambda self, inputs, sources: None)
         monkeypatch.setattr(evidence, "_unpassed", lambda records, against, store: [(r, b"") for r in records])
+        monkeypatch.setattr(record_cache.RecordChunks, "get_records", lambda self, key, count: None)
 
 
 def pytest_collection(session: pytest.Session) -> None:

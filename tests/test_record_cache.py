@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MiniRepo
-from minsec import record_cache
+from conftest import CLAIM_ID, DEAL_ID, MiniRepo
+from minsec import record_cache, record_files
+from minsec.draft.marker import MARKER
 from minsec.record_files import read_records
 from minsec.validate import validate
 
@@ -249,3 +250,89 @@ def test_a_run_over_some_files_keeps_the_entries_of_the_others(mini_repo: MiniRe
     monkeypatch.setattr(record_cache.RecordCache, "put_data", lambda self, key, data: parsed.append(1))
     assert validate(mini_repo.root).ok
     assert parsed == [], "every file's data was still cached"
+
+
+# --- chunks of records already made (record_cache.RecordChunks) -------------------------------
+
+
+def _parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the files made into models from data (not taken from a chunk)."""
+    made: list[str] = []
+    real = record_files.parse_record
+    monkeypatch.setattr(
+        record_files, "parse_record", lambda model, doc, path: made.append(path) or real(model, doc, path)
+    )
+    return made
+
+
+def _uncached(root: Path, monkeypatch: pytest.MonkeyPatch) -> list:
+    with monkeypatch.context() as patch:
+        patch.setenv("MINSEC_CACHE_DIR", "")
+        loaded, problems = read_records(root)
+    return [(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems
+
+
+@pytest.mark.verdicts
+def test_a_whole_run_takes_unchanged_chunks_as_they_were_made(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    monkeypatch.setattr(record_files, "_BATCH", 3)
+    expected = _uncached(mini_repo.root, monkeypatch)
+    read_records(mini_repo.root)  # makes and keeps the chunks
+    assert _counts(cache)["record_chunks"] == -(-len(mini_repo.records) // 3)
+    made = _parsed(monkeypatch)
+    loaded, problems = read_records(mini_repo.root)
+    assert made == [], "every record came from its chunk"
+    assert ([(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems) == expected
+    claim = mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="Changed after the chunks were kept."))
+    loaded, _ = read_records(mini_repo.root)
+    changed = claim.relative_to(mini_repo.root).as_posix()
+    assert changed in made and len(made) <= 3, "only the changed file's chunk is made again"
+    assert next(r for r in loaded if r.path == changed).record.note == "Changed after the chunks were kept."
+
+
+@pytest.mark.verdicts
+def test_a_chunk_is_kept_only_if_every_file_made_a_record(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    monkeypatch.setattr(record_files, "_BATCH", 1000)  # one chunk
+    mini_repo.rewrite(DEAL_ID, lambda d: d["parties"][0].update(role="no such role"))
+    read_records(mini_repo.root)
+    assert _counts(cache)["record_chunks"] == 0
+    mini_repo.rewrite(DEAL_ID, lambda d: None)  # valid again
+    deal = mini_repo.path("deals", DEAL_ID)
+    deal.write_text(deal.read_text(encoding="utf-8") + f"# {MARKER}\n", encoding="utf-8")
+    loaded, _ = read_records(mini_repo.root)
+    assert any(r.marked for r in loaded)
+    assert _counts(cache)["record_chunks"] == 0, "a marked file's flag is not kept in a chunk"
+
+
+@pytest.mark.verdicts
+def test_a_chunk_entry_that_is_not_records_is_refused(
+    mini_repo: MiniRepo, cache: Path, monkeypatch, tmp_path: Path
+) -> None:
+    import pickle
+
+    expected = _uncached(mini_repo.root, monkeypatch)
+    read_records(mini_repo.root)
+    planted = tmp_path / "planted"
+
+    class Payload:
+        def __reduce__(self):  # what unpickling would call: it must never run
+            return (Path.touch, (planted,))
+
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        connection.execute("UPDATE record_chunks SET data = ?", (pickle.dumps([Payload()]),))
+    loaded, problems = read_records(mini_repo.root)
+    assert not planted.exists()
+    assert ([(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems) == expected
+    with sqlite3.connect(cache / "records.sqlite3") as connection:
+        connection.execute("UPDATE record_chunks SET data = ?", (b"not a pickle",))
+    loaded, problems = read_records(mini_repo.root)
+    assert ([(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems) == expected
+
+
+@pytest.mark.verdicts
+def test_records_taken_from_chunks_keep_their_parsed_data(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    """A whole run whose chunks are all kept looks no parsed data up; it must not drop it."""
+    monkeypatch.setattr(record_cache, "SPARE_ENTRIES", 0)
+    read_records(mini_repo.root)
+    before = _counts(cache)["parsed_files"]
+    read_records(mini_repo.root)  # every record from its chunk
+    assert _counts(cache)["parsed_files"] == before > 0

@@ -29,7 +29,7 @@ from minsec.models import (
 )
 from minsec.paths import PathError, within
 from minsec.problems import Problem, explain_yaml, with_article
-from minsec.record_cache import RecordCache, cache_dir
+from minsec.record_cache import RecordCache, RecordChunks, cache_dir
 from minsec.yaml_loader import Document, LinkedFile, YamlError, load_document, read_capped
 
 if TYPE_CHECKING:
@@ -445,6 +445,27 @@ def _digest_of(read: _Read | list[Problem], known: Mapping[str, bytes] | None) -
     return file_digest(read.raw) if read.raw is not None else known[read.path]  # type: ignore[index]
 
 
+def _chunk_key(chunks: RecordChunks, reads: list[_Read | list[Problem]], digests: list[bytes]) -> bytes | None:
+    """The key of these files' chunk, if the cache is on and each file is a readable record file
+    without the draft marker (whose flag the chunk does not keep)."""
+    if not chunks.active:
+        return None
+    files = []
+    for read, digest in zip(reads, digests, strict=True):
+        if isinstance(read, list) or (read.raw is not None and _MARKER in read.raw):
+            return None
+        files.append((read.path, digest))
+    return chunks.chunk_key(files)
+
+
+def _from_chunk(reads: list[_Read], digests: list[bytes], records: list[Record]) -> list[LoadedRecord]:
+    """The records of a kept chunk, each with its file's lines found when a message needs them."""
+    return [
+        LoadedRecord(read.path, record, Document({}, None, _Reread(read.file, digest)), False, digest)
+        for read, digest, record in zip(reads, digests, records, strict=True)
+    ]
+
+
 def read_records(
     root: Path, files: Iterable[Path] | None = None, known: Mapping[str, bytes] | None = None
 ) -> tuple[list[LoadedRecord], list[Problem]]:
@@ -456,15 +477,28 @@ def read_records(
     loaded: list[LoadedRecord] = []
     problems: list[Problem] = []
     folders_checked: set[str] = set()
-    cache = RecordCache(cache_dir())
+    folder = cache_dir()
+    cache = RecordCache(folder)
+    # Chunks only in a whole run: another list of files would cut them elsewhere.
+    chunks = RecordChunks(folder if files is None else None)
     try:
         with paused_gc():
             every = _record_paths(root) if files is None else [str(file) for file in files]
             for start in range(0, len(every), _BATCH):
                 reads = [_read_bytes(root, file, folders_checked, known) for file in every[start : start + _BATCH]]
                 digests = [_digest_of(read, known) for read in reads]
+                chunk = _chunk_key(chunks, reads, digests)
+                records = chunks.get_records(chunk, len(reads)) if chunk else None
+                if records is not None and all(
+                    type(record) is read.model and record.id == read.stem  # type: ignore[union-attr]
+                    for record, read in zip(records, reads, strict=True)
+                ):
+                    loaded.extend(_from_chunk(reads, digests, records))  # type: ignore[arg-type]
+                    cache.keep([cache.key(digest) for digest in digests])  # their parsed data stays
+                    continue
                 keys = [cache.key(digest) if digest else b"" for digest in digests]
                 found = cache.get_many_data([key for key in keys if key])
+                made: list[LoadedRecord] = []
                 for read, digest, key in zip(reads, digests, keys, strict=True):
                     cached = found.get(key)
                     if isinstance(read, _Read) and read.raw is None and cached is None:  # not cached: read it now
@@ -474,7 +508,13 @@ def read_records(
                     if isinstance(result, list):
                         problems.extend(result)
                     else:
-                        loaded.append(result)
+                        made.append(result)
+                loaded.extend(made)
+                # Kept only if every file made a record from the bytes the key names (a file read
+                # again, changed since its digest was taken, may now hold a marker: not kept).
+                if chunk and [r.digest for r in made] == digests:
+                    chunks.put_records(chunk, [r.record for r in made])
     finally:
         cache.save(prune=files is None)
+        chunks.save(prune=files is None)
     return loaded, problems
