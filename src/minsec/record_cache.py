@@ -1,5 +1,5 @@
-"""A cache of work that depends only on bytes, kept between runs: parsed record files, and
-quotes found in a source's fingerprint.
+"""A cache of work that depends only on bytes, kept between runs: parsed record files, the
+records made from them, quotes found in a source's fingerprint and records whose quotes passed.
 
 ``minsec build`` validates before it writes, so a ``validate`` then a ``build`` parsed every
 file and hashed every quote twice, and those are most of a run. The cache keeps
@@ -10,12 +10,16 @@ file and hashed every quote twice, and those are most of a run. The cache keeps
 - each quote found in a fingerprint, under a hash of the quote, of the fingerprint's content
   and of the code that checks it (:mod:`minsec.fingerprint`);
 - each record whose quotes all passed, under a hash of its file's bytes, of what every
-  source's quotes are checked against (fingerprint, text or nothing) and of the whole code.
+  source's quotes are checked against (fingerprint, text or nothing) and of the whole code;
+- the records made from each run of 256 consecutive record files, under a hash of their
+  paths and bytes and of the whole code (see :class:`RecordChunks`).
 
-A file whose bytes change is parsed again, a file with problems and a quote not found are
-never cached, and every other check (models, set rules, quotes against texts) runs on every
-run, unless the same inputs passed them all before (:mod:`minsec.verdicts` keeps such clean
-verdicts here too). So the cache can make a run faster, never different.
+A file whose bytes change is parsed and made into a record again, a file with problems and
+a quote not found are never cached, and every other check (set rules, quotes against texts)
+runs on every run, unless the same inputs passed them all before (:mod:`minsec.verdicts`
+keeps such clean verdicts here too). So the cache can make a run faster, never different.
+Entries are trusted like the code: one planted here could make a run report records or a
+verdict the files do not give, so the folder must not be shared with anyone untrusted.
 
 It lives outside the repository (``$MINSEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/minsec``,
 else ``~/.cache/minsec``), so that a pull request cannot bring entries with it. Set
