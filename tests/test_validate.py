@@ -477,3 +477,27 @@ def test_set_rules_run_without_cyclic_collection(mini_repo, monkeypatch) -> None
     assert validate(mini_repo.root).ok
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_the_misfiled_check_agrees_with_the_models_on_every_real_record(repo_root) -> None:
+    """Whether data is a valid record of another kind is answered without wording problems,
+    first by the keys a model refuses: on every real record it must agree with the model."""
+    from pydantic import ValidationError
+
+    from minsec.models import MODELS
+    from minsec.record_files import _valid_as
+    from minsec.yaml_loader import load_document
+
+    checked = 0
+    for path in sorted((repo_root / "records").glob("*/*.yaml")):
+        data = load_document(path.read_bytes()).data
+        for model in MODELS:
+            try:
+                model.model_validate(data)
+                valid = True
+            except ValidationError:
+                valid = False
+            assert _valid_as(model, data) is valid, (path.name, model.__name__)
+            checked += valid
+    assert checked >= 100, "each real record is valid as its own kind"
+    assert not _valid_as(MODELS[0], {"id": "x", "a-key-no-model-has": 1})
