@@ -9,7 +9,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -361,7 +361,7 @@ def check_evidence(
     return evidence
 
 
-def checked_against(source_ids: Sequence[str], checkers: "dict[str, SourceText | Fingerprint]") -> bytes:
+def checked_against(source_ids: Iterable[str], checkers: "dict[str, SourceText | Fingerprint]") -> bytes:
     """A hash of what every source's quotes are checked against: its fingerprint, its text or
     nothing. A record's quotes pass or fail alike wherever this and the record's bytes are alike."""
     digest = hashlib.blake2b(digest_size=32)
@@ -417,7 +417,7 @@ def _check(root: Path, records: Sequence[LoadedRecord], corpus: Sequence[Path], 
             where = orphan.relative_to(root).as_posix()
             evidence.problems.append(Problem(where, 1, "", "no source record has this id; remove the file"))
     store = evidence.passed if evidence.passed is not None else QuotedRecords(None)
-    todo = _unpassed(records, checked_against(sorted(source_ids), checkers), store)
+    todo = _unpassed(records, checked_against(source_ids, checkers), store)
     quoted = [(loaded, path, citation) for loaded, _ in todo for path, citation in citations(loaded.record)]
     messages = evidence.quote_problems([(citation.source_id, citation.quote) for _, _, citation in quoted])
     failed: set[int] = set()

@@ -479,12 +479,43 @@ def _chunk_key(chunks: RecordChunks, reads: list[_Read | list[Problem]], digests
     return chunks.chunk_key(files)
 
 
-def _from_chunk(reads: list[_Read], digests: list[bytes], records: list[Record]) -> list[LoadedRecord]:
-    """The records of a kept chunk, each with its file's lines found when a message needs them."""
+def _from_chunk(reads: list[_Read], digests: list[bytes], records: list[Record] | None) -> list[LoadedRecord] | None:
+    """The records of a kept chunk, each with its file's lines found when a message needs them;
+    None if there is none, or it does not hold these files' kinds and ids."""
+    if records is None or not all(
+        type(record) is read.model and record.id == read.stem for record, read in zip(records, reads, strict=True)
+    ):
+        return None
     return [
         LoadedRecord(read.path, record, Document({}, None, _Reread(read.file, digest)), False, digest)
         for read, digest, record in zip(reads, digests, records, strict=True)
     ]
+
+
+def _made(
+    root: Path,
+    reads: list[_Read | list[Problem]],
+    digests: list[bytes],
+    cache: RecordCache,
+    folders_checked: set[str],
+    problems: list[Problem],
+) -> list[LoadedRecord]:
+    """The records of a batch of files made one by one, from their cached data where the cache
+    has it; the files' problems are added to ``problems``."""
+    keys = [cache.key(digest) if digest else b"" for digest in digests]
+    found = cache.get_many_data([key for key in keys if key])
+    made: list[LoadedRecord] = []
+    for read, digest, key in zip(reads, digests, keys, strict=True):
+        cached = found.get(key)
+        if isinstance(read, _Read) and read.raw is None and cached is None:  # not cached: read it now
+            read = _read_bytes(root, read.file, folders_checked)
+            digest = file_digest(read.raw) if isinstance(read, _Read) else b""  # type: ignore[arg-type]
+        result = read if isinstance(read, list) else _validated(read, cache, cached, digest)
+        if isinstance(result, list):
+            problems.extend(result)
+        else:
+            made.append(result)
+    return made
 
 
 def read_records(
@@ -510,26 +541,12 @@ def read_records(
                 digests = [_digest_of(read, known) for read in reads]
                 chunk = _chunk_key(chunks, reads, digests)
                 records = chunks.get_records(chunk, len(reads)) if chunk else None
-                if records is not None and all(
-                    type(record) is read.model and record.id == read.stem  # type: ignore[union-attr]
-                    for record, read in zip(records, reads, strict=True)
-                ):
-                    loaded.extend(_from_chunk(reads, digests, records))  # type: ignore[arg-type]
+                kept = _from_chunk(reads, digests, records)  # type: ignore[arg-type]
+                if kept is not None:
+                    loaded.extend(kept)
                     cache.keep([cache.key(digest) for digest in digests])  # their parsed data stays
                     continue
-                keys = [cache.key(digest) if digest else b"" for digest in digests]
-                found = cache.get_many_data([key for key in keys if key])
-                made: list[LoadedRecord] = []
-                for read, digest, key in zip(reads, digests, keys, strict=True):
-                    cached = found.get(key)
-                    if isinstance(read, _Read) and read.raw is None and cached is None:  # not cached: read it now
-                        read = _read_bytes(root, read.file, folders_checked)
-                        digest = file_digest(read.raw) if isinstance(read, _Read) else b""  # type: ignore[arg-type]
-                    result = read if isinstance(read, list) else _validated(read, cache, cached, digest)
-                    if isinstance(result, list):
-                        problems.extend(result)
-                    else:
-                        made.append(result)
+                made = _made(root, reads, digests, cache, folders_checked, problems)
                 loaded.extend(made)
                 # Kept only if every file made a record from the bytes the key names (a file read
                 # again, changed since its digest was taken, may now hold a marker: not kept).
