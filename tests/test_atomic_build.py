@@ -250,6 +250,40 @@ def test_concurrent_builds_exclude_each_other(old_and_new, run_cli, tmp_path: Pa
     assert "Congo-Kinshasa" in (root / "datapackage" / "data" / "actors.csv").read_text(encoding="utf-8")
 
 
+def test_readers_share_the_lock_and_a_build_waits_for_them(old_and_new, tmp_path: Path) -> None:
+    """Commands reading the generated files run beside each other without waiting (two readers
+    waited for each other before, and said so); a build waits until every reader is done."""
+    repo, old, new = old_and_new
+    root = repo.root
+    flags = tmp_path / "flags"
+    with swap.locked(root, shared=True):  # a reader that is still reading
+        reader = child("run", 0, flags, "export", "--root", root, "--zip", tmp_path / "out", stderr=subprocess.PIPE)
+        _, err = reader.communicate(timeout=120)
+        assert (reader.returncode, err.decode()) == (0, "")
+        build = child("run", 0, flags, "build", "--root", root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert build.stderr is not None
+        assert "waiting" in build.stderr.readline().decode()  # blocks until the build waits
+        assert generated(root) == old
+    out, err = build.communicate(timeout=120)
+    assert build.returncode == 0, out + err
+    assert generated(root) == new
+
+
+@pytest.mark.parametrize(
+    "leftover", [f"{swap.STATE}/new", "datapackage.old-1", "schemas.tmp-2", ".README.md.tmp", ".CODEBOOK.md.x"]
+)
+def test_what_an_interrupted_build_left_is_seen_and_recovered(old_and_new, leftover: str) -> None:
+    """Readers take the lock alone only when something is left to recover: what
+    ``interrupted`` looks for is what ``recover`` removes."""
+    root = old_and_new[0].root
+    assert not swap.interrupted(root)
+    (root / leftover).mkdir(parents=True)
+    assert swap.interrupted(root)
+    swap.recover(root)
+    assert not swap.interrupted(root)
+    assert not (root / leftover).exists()
+
+
 def test_read_only_generated_folder_is_not_replaced(old_and_new, run_cli) -> None:
     repo, old, _ = old_and_new
     root = repo.root

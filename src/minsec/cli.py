@@ -38,15 +38,16 @@ def _root(value: str) -> Path:
 _HELD = contextlib.ExitStack()
 
 
-def _settled(value: str) -> Path:
+def _settled(value: str, *, alone: bool = False) -> Path:
     """The root ``value`` names, locked against builds until the command ends, after finishing
-    or undoing an interrupted build there: a command reading generated files sees a whole set."""
-    from minsec.swap import locked, recover
+    or undoing an interrupted build there: a command reading generated files sees a whole set.
+    Readers share the lock; a command that writes beside the generated files holds it ``alone``."""
+    from minsec.swap import locked
 
     root = Path(value).resolve()
     if (root / "records").is_dir():  # a repository, where builds write
-        _HELD.enter_context(locked(root, on_wait=lambda: _say("a minsec build is writing here; waiting for it")))
-        recover(root)
+        message = "a minsec build is writing here; waiting for it"
+        _HELD.enter_context(locked(root, on_wait=lambda: _say(message), shared=not alone))
     return root
 
 
@@ -287,7 +288,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     from minsec.release import ReleaseError, check, prepare, snapshot
 
     # prepare runs `minsec build` in subprocesses, which take the build lock themselves.
-    root = _root(args.root) if args.action == "prepare" else _settled(args.root)
+    root = _root(args.root) if args.action == "prepare" else _settled(args.root, alone=args.action == "snapshot")
     try:
         if args.action == "snapshot":
             print(one_line(snapshot(root, force=args.force)))

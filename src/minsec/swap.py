@@ -4,7 +4,8 @@
 A build that is interrupted at any step (Ctrl-C, a kill, a full disk, a crash) or that runs
 beside another must leave either all the old files or all the new ones. The steps:
 
-1. take an exclusive lock on the repository root (a second build waits for the first);
+1. take an exclusive lock on the repository root (a second build waits for the first, and so
+   does a command reading the generated files; readers share the lock among themselves);
 2. finish or undo what an earlier, interrupted build left (:func:`recover`);
 3. write every new file under ``.minsec-build/new/`` (nothing in the repository changes);
 4. write ``.minsec-build/COMMIT`` naming what to replace: the commit point;
@@ -43,21 +44,31 @@ def _checkpoint(step: str) -> None:
 
 
 @contextmanager
-def locked(root: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the repository's build lock (an ``flock`` on the root folder) while inside."""
+def locked(root: Path, on_wait: Callable[[], None] | None = None, *, shared: bool = False) -> Iterator[None]:
+    """Hold the repository's build lock (an ``flock`` on the root folder) while inside: a build
+    holds it alone; readers (``shared``) hold it together, so they wait for a build and a build
+    waits for them, but they never wait for each other. A reader finishes or undoes an
+    interrupted build (:func:`recover`) before reading, alone while it does."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - no flock (Windows): builds must not overlap
+        if shared:
+            recover(root)
         yield
         return
     descriptor = os.open(root, os.O_RDONLY)
     try:
+        mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, mode | fcntl.LOCK_NB)
         except BlockingIOError:
             if on_wait is not None:
                 on_wait()
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            fcntl.flock(descriptor, mode)
+        if shared and interrupted(root):
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # not atomic: a build may come and go first
+            recover(root)
+            fcntl.flock(descriptor, fcntl.LOCK_SH)
         yield
     finally:
         os.close(descriptor)
@@ -134,11 +145,13 @@ def recover(root: Path) -> None:
     _recover_legacy(root)
 
 
-def settle(root: Path) -> None:
-    """Wait for a running build and finish an interrupted one (readers that go on reading
-    after this should hold :func:`locked` instead, as the command line does)."""
-    with locked(root):
-        recover(root)
+def interrupted(root: Path) -> bool:
+    """Whether an interrupted build left anything under ``root`` for :func:`recover`."""
+    if os.path.lexists(root / STATE):
+        return True
+    patterns = [f"{folder}.{kind}-*" for folder in _LEGACY for kind in ("old", "tmp")]
+    patterns += [f".{name}.*" for name in ("README.md", "CODEBOOK.md")]
+    return any(next(root.glob(pattern), None) is not None for pattern in patterns)
 
 
 def _entries(path: Path) -> Iterator[Path]:
