@@ -34,6 +34,7 @@ COMMANDS = {
     "build-check": ["build", "--check", "--root", "R"],
     "new": ["new", "--root", "R", "deal", "a-new-deal"],
     "info": ["info"],
+    "cache": ["cache"],
     "diff": ["diff", "--root", "R", "R/datapackage", "R/datapackage"],
     "changelog": ["changelog", "--root", "R"],
     "release-snapshot": ["release", "snapshot", "--root", "R"],

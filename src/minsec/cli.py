@@ -226,6 +226,33 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from minsec.cache_contents import clear, contents, human_size
+    from minsec.problems import one_line
+
+    found = contents()
+    if found.database is None:
+        print("no cache: MINSEC_CACHE_DIR is set empty, so minsec runs without one")
+        return EXIT_OK
+    where = one_line(str(found.database))
+    if args.action == "clear":
+        freed = clear(found.folder)
+        print(
+            f"removed the cache at {where} ({human_size(freed)})" if freed else f"no cache at {where}; nothing removed"
+        )
+        return EXIT_OK
+    if not found.exists:
+        print(f"no cache yet at {where}; validate and build make it")
+        return EXIT_OK
+    print(f"cache: {where} ({human_size(found.size)})")
+    if found.unreadable is not None:
+        print(f"  cannot be read ({found.unreadable}): runs go on without it; `minsec cache clear` removes it")
+    for holds, count in found.entries.items():
+        print(f"  {holds}: {count:,}")
+    print("`minsec cache clear` removes it; the next run is then slower, never different")
+    return EXIT_OK
+
+
 def cmd_check_tables(args: argparse.Namespace) -> int:
     from minsec.table_check import check_package
 
@@ -400,6 +427,14 @@ def parser() -> argparse.ArgumentParser:
     )
     tables.add_argument("--root", default=".", help="repository root (default: current folder)")
     tables.set_defaults(run=cmd_check_tables)
+    cache = commands.add_parser(
+        "cache",
+        help="where the cache kept between runs is and what it holds; `minsec cache clear` removes it",
+        description="The cache ($MINSEC_CACHE_DIR, else $XDG_CACHE_HOME/minsec or ~/.cache/minsec) makes "
+        "runs faster, never different; removing it is always safe.",
+    )
+    cache.add_argument("action", nargs="?", choices=["info", "clear"], default="info", help="default: info")
+    cache.set_defaults(run=cmd_cache)
     info = commands.add_parser("info", help="version and row counts of the bundled data")
     info.set_defaults(run=cmd_info)
 

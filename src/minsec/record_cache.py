@@ -23,7 +23,8 @@ verdict the files do not give, so the folder must not be shared with anyone untr
 
 It lives outside the repository (``$MINSEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/minsec``,
 else ``~/.cache/minsec``), so that a pull request cannot bring entries with it. Set
-``MINSEC_CACHE_DIR`` to an empty string to run without a cache. Any problem with the cache
+``MINSEC_CACHE_DIR`` to an empty string to run without a cache; ``minsec cache`` shows what it
+holds and ``minsec cache clear`` removes it (:mod:`minsec.cache_contents`). Any problem with the cache
 (a read-only home, a locked or damaged file) is not the user's: minsec then runs without it.
 """
 
@@ -92,6 +93,9 @@ def code_digest() -> bytes | None:
 class Store:
     """One kind of entry (one table) for one run: look up, remember new entries, save at the end."""
 
+    #: The table holding this kind's entries, and what each entry is (``minsec cache`` counts them).
+    table: str = ""
+    holds: str = ""
     #: Tables of this kind's entries left by earlier versions of minsec, dropped when found.
     replaces: tuple[str, ...] = ()
     #: Entries kept beyond those the last whole run used (at most :data:`SPARE_ENTRIES`).
@@ -99,9 +103,9 @@ class Store:
     #: New entries written together (at most :data:`BATCH`).
     batch: int = BATCH
 
-    def __init__(self, folder: Path | None, table: str, salt: "bytes | None" = None) -> None:
+    def __init__(self, folder: Path | None, salt: "bytes | None" = None) -> None:
         self._connection: sqlite3.Connection | None = None
-        self._table = table
+        table = self._table = self.table
         self._new: dict[bytes, bytes] = {}
         self._used: set[bytes] = set()
         self._salt = salt or b""
@@ -219,10 +223,11 @@ def _parser_salt() -> bytes | None:
 class RecordCache(Store):
     """Parsed record files by their bytes: the data of each, as :func:`minsec.yaml_loader.load_document` gives it."""
 
+    table, holds = "parsed_files", "parsed record files"
     replaces = ("parsed",)
 
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "parsed_files", _parser_salt() if folder is not None else None)
+        super().__init__(folder, _parser_salt() if folder is not None else None)
 
     def get_many_data(self, keys: list[bytes]) -> dict[bytes, dict]:
         """The cached data of those of ``keys`` that are cached, in one query."""
@@ -244,12 +249,13 @@ class RecordCache(Store):
 class QuoteCache(Store):
     """Quotes found in a fingerprint, by the quote and the fingerprint's content."""
 
+    table, holds = "found_quotes", "quotes found in a fingerprint"
     replaces = ("quotes_found",)
 
     def __init__(self, folder: Path | None) -> None:
         from minsec import fingerprint
 
-        super().__init__(folder, "found_quotes", _code_salt(fingerprint) if folder is not None else None)
+        super().__init__(folder, _code_salt(fingerprint) if folder is not None else None)
 
     def quote_key(self, fingerprint_digest: bytes, quote: str) -> bytes:
         return self.key(fingerprint_digest + quote.encode("utf-8", "surrogatepass"))
@@ -264,8 +270,10 @@ class QuotedRecords(Store):
     with the whole code (:func:`code_digest`): a contributor's run after changing one file
     checks that file's quotes, not all of them."""
 
+    table, holds = "quoted_records", "records whose quotes all passed"
+
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "quoted_records", code_digest() if folder is not None else None)
+        super().__init__(folder, code_digest() if folder is not None else None)
 
 
 class _RecordTypesOnly(pickle.Unpickler):
@@ -293,11 +301,12 @@ class RecordChunks(Store):
 
     #: A chunk holds a few hundred records (about 230 kB): few spare ones are kept, and new
     #: ones are written a few at a time (100,000 records' waiting were 90 MB).
+    table, holds = "record_chunks", "runs of 256 record files made into records"
     spare = 64
     batch = 4
 
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "record_chunks", code_digest() if folder is not None else None)
+        super().__init__(folder, code_digest() if folder is not None else None)
 
     def chunk_key(self, files: list[tuple[str, bytes]]) -> bytes:
         """The key of the chunk of these (path, file digest) pairs, in order."""

@@ -72,8 +72,10 @@ class Verdicts(Store):
     """Clean verdicts, by the hash of the inputs: the ids of the sources whose quotes were
     checked against their text (on a clean run, the others' were checked against fingerprints)."""
 
+    table, holds = "clean_verdicts", "clean verdicts of whole runs"
+
     def __init__(self, folder: Path | None) -> None:
-        super().__init__(folder, "clean_verdicts", code_digest() if folder is not None else None)
+        super().__init__(folder, code_digest() if folder is not None else None)
 
     def clean(self, inputs: bytes | None, sources: Sequence[Source]) -> dict[str, str] | None:
         """How each source's quotes were checked on the clean run with these inputs, or None."""
