@@ -33,6 +33,11 @@ STATE = ".minsec-build"
 COMMIT = "COMMIT"
 #: Folder names that builds before 0.2 used beside the generated folders while swapping.
 _LEGACY = ("datapackage", "schemas")
+#: What an interrupted build by those earlier versions could leave in the root.
+_LEGACY_LEFTOVERS = (
+    *(f"{folder}.{kind}-*" for folder in _LEGACY for kind in ("old", "tmp")),
+    *(f".{name}.*" for name in ("README.md", "CODEBOOK.md")),
+)
 
 
 class CommittedInterrupt(KeyboardInterrupt):
@@ -48,7 +53,8 @@ def locked(root: Path, on_wait: Callable[[], None] | None = None, *, shared: boo
     """Hold the repository's build lock (an ``flock`` on the root folder) while inside: a build
     holds it alone; readers (``shared``) hold it together, so they wait for a build and a build
     waits for them, but they never wait for each other. A reader finishes or undoes an
-    interrupted build (:func:`recover`) before reading, alone while it does."""
+    interrupted build (:func:`recover`) before reading, alone while it does (so after waiting
+    for the readers already in)."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - no flock (Windows): builds must not overlap
@@ -126,10 +132,8 @@ def _recover_legacy(root: Path) -> None:
         backups = sorted(root.glob(f"{folder}.old-*"))
         if not os.path.lexists(root / folder) and backups:
             os.rename(backups[-1], root / folder)
-        for leftover in [*root.glob(f"{folder}.old-*"), *root.glob(f"{folder}.tmp-*")]:
-            _remove_tree(leftover)
-    for name in ("README.md", "CODEBOOK.md"):
-        for leftover in root.glob(f".{name}.*"):
+    for pattern in _LEGACY_LEFTOVERS:
+        for leftover in root.glob(pattern):
             _remove_tree(leftover)
 
 
@@ -149,9 +153,7 @@ def interrupted(root: Path) -> bool:
     """Whether an interrupted build left anything under ``root`` for :func:`recover`."""
     if os.path.lexists(root / STATE):
         return True
-    patterns = [f"{folder}.{kind}-*" for folder in _LEGACY for kind in ("old", "tmp")]
-    patterns += [f".{name}.*" for name in ("README.md", "CODEBOOK.md")]
-    return any(next(root.glob(pattern), None) is not None for pattern in patterns)
+    return any(next(root.glob(pattern), None) is not None for pattern in _LEGACY_LEFTOVERS)
 
 
 def _entries(path: Path) -> Iterator[Path]:
