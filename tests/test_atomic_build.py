@@ -349,34 +349,39 @@ def test_publishing_refuses_a_linked_folder(repo_root: Path, tmp_path: Path, run
     assert code == 2 and "more: is a symbolic link" in err
 
 
-def test_export_waits_for_a_build_in_the_middle_of_its_swap(old_and_new, run_cli, tmp_path: Path) -> None:
-    """A reader that starts while a build is half way through swapping waits, then packs the new set."""
+@pytest.mark.parametrize("command", ["export", "check-tables"])
+def test_readers_wait_for_a_build_in_the_middle_of_its_swap(command: str, old_and_new, run_cli, tmp_path: Path) -> None:
+    """A reader that starts while a build is half way through swapping waits, then reads the
+    new set: `export` packs it, `check-tables` finds it whole."""
     repo, _, new = old_and_new
     root = repo.root
     steps = build_steps(root, run_cli)
     flags = tmp_path / "flags"
     point = steps.index("move new schemas in") + 1  # datapackage is new, schemas not yet
     builder = child("pause", point, flags, "build", "--root", root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = tmp_path / "out"
+    args = ["export", "--root", root, "--zip", out] if command == "export" else ["check-tables", "--root", root]
     try:
         while not (flags / "ready").exists():
             assert builder.poll() is None, builder.communicate()
             time.sleep(0.01)
-        out = tmp_path / "out"
-        exporter = child(
-            "run", 0, flags, "export", "--root", root, "--zip", out, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        assert exporter.stderr is not None
-        assert "waiting" in exporter.stderr.readline().decode()
+        reader = child("run", 0, flags, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert reader.stderr is not None
+        assert "waiting" in reader.stderr.readline().decode()
     finally:
         (flags / "go").write_text("")
     assert builder.wait(timeout=120) == 0
-    assert exporter.wait(timeout=120) == 0
+    stdout, stderr = reader.communicate(timeout=120)
+    assert reader.returncode == 0, stdout + stderr
+    assert generated(root) == new
+    if command == "check-tables":
+        assert stdout.decode().endswith("0 problems found in the tables of datapackage/\n")
+        return
     from minsec.export import unzip_tree
 
     (archive,) = out.glob("*.zip")
     packed = unzip_tree(archive.read_bytes())
     assert packed == {p: (root / "datapackage" / p).read_bytes() for p in packed}
-    assert generated(root) == new
 
 
 def test_publishing_refuses_a_hard_link(repo_root: Path, tmp_path: Path, run_cli) -> None:

@@ -256,7 +256,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
 def cmd_check_tables(args: argparse.Namespace) -> int:
     from minsec.table_check import check_package
 
-    folder = Path(args.root).resolve() / "datapackage"
+    folder = _settled(args.root) / "datapackage"
     if not (folder / "datapackage.json").is_file():
         raise UsageError(f"{args.root}: no datapackage/datapackage.json here; run minsec build first")
     try:
