@@ -123,3 +123,21 @@ def test_a_cache_that_cannot_be_removed_is_one_line(cache: Path, monkeypatch, ru
     assert (code, out) == (2, "")
     advice = "check its permissions (or run where you may read and write)"
     assert err == f"minsec: {cache / 'records.sqlite3'}: Permission denied; {advice}\n"
+
+
+@pytest.mark.parametrize("name", ["relative-cache", "we?ird#na%me", "two\nlines"])
+def test_any_folder_name_runs_use_is_reported(name: str, tmp_path: Path, monkeypatch, run_cli) -> None:
+    """A relative MINSEC_CACHE_DIR (the current folder's, as for a run) or one whose name means
+    something in a URI or a terminal: counted, and printed on one line."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", name)
+    store = RecordCache(Path(name))
+    store.put_data(b"k" * 20, {"id": "one"})
+    store.save()
+    code, out, err = run_cli("cache")
+    assert (code, err) == (0, "")
+    shown = str(tmp_path / name / "records.sqlite3").replace("\n", "\\n")
+    size = human_size(sum(_cache_files(tmp_path / name).values()))
+    assert out.splitlines()[:2] == [f"cache: {shown} ({size})", "  parsed record files: 1"]
+    assert run_cli("cache", "clear")[0] == 0
+    assert not _cache_files(tmp_path / name)

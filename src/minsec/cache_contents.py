@@ -78,6 +78,7 @@ def contents(folder: Path | None = None) -> CacheContents:
     folder = cache_dir() if folder is None else folder
     if folder is None:
         return CacheContents(None)
+    folder = folder.absolute()  # a relative MINSEC_CACHE_DIR is the current folder's, as for a run
     database = folder / FILE_NAME
     if not os.path.lexists(database):
         return CacheContents(folder, sum(_sizes(folder).values()))
