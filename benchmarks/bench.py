@@ -366,6 +366,29 @@ def after_one_edit(root: Path, repeat: int) -> tuple[dict, dict]:
     return best_of(validates), best_of(builds)
 
 
+def after_one_addition(root: Path, repeat: int) -> tuple[dict, dict]:
+    """validate then build, each time after one more record file was added (a new actor, named
+    to come first: where a change of the files' positions reaches every later file; the
+    contributor's usual change), so that each run meets files it has not seen in that order;
+    the files are removed and the repository built again afterwards."""
+    model = next(p for p in sorted((root / "records" / "actors").iterdir()))
+    text = model.read_text(encoding="utf-8")
+    validates, builds, added = [], [], []
+    run = time.time_ns()  # no earlier benchmark's cache entries hold these files
+    try:
+        for number in range(repeat):
+            new_id = f"aaa-added-{run}-{repeat - number:03}"
+            added.append(model.with_name(f"{new_id}.yaml"))
+            added[-1].write_text(text.replace(f"\nid: {model.stem}\n", f"\nid: {new_id}\n", 1), encoding="utf-8")
+            validates.append(run_child("validate", root))
+            builds.append(run_child("build", root))
+    finally:
+        for path in added:
+            path.unlink()
+    run_child("build", root)  # the generated files of the records as they were (not timed)
+    return best_of(validates), best_of(builds)
+
+
 def import_cost(repeat: int = 15) -> dict:
     """CPU time of ``import minsec`` over a bare interpreter, and the heavy modules it loads."""
 
@@ -456,7 +479,13 @@ def measure(
             row["build, no cache"] = best("build", root, 1, cache="off")
         if "validate" in only and "build" in only:
             row["validate, one record changed"], row["build, one record changed"] = after_one_edit(root, times)
-        for op in ("validate", "build"):
+            row["validate, one record added"], row["build, one record added"] = after_one_addition(root, times)
+        timed = (
+            "validate",
+            "build",
+            *(f"{op}, one record {how}" for op in ("validate", "build") for how in ("changed", "added")),
+        )
+        for op in timed:
             if op in row and row[op]["exit"]:
                 raise SystemExit(f"the synthetic repository {root} does not validate; the generator is broken")
         if not (root / "datapackage" / "datapackage.json").is_file():
@@ -498,6 +527,11 @@ _SEQUENCES = (
         "validate, one record changed",
         "build, one record changed",
     ),
+    (
+        "validate + build, one record added since the last run",
+        "validate, one record added",
+        "build, one record added",
+    ),
     ("validate + build, no cache", "validate, no cache", "build, no cache"),
 )
 
@@ -514,6 +548,8 @@ def table(results: dict) -> str:
         "build, no cache",
         "validate, one record changed",
         "build, one record changed",
+        "validate, one record added",
+        "build, one record added",
         "baseline: validate",
         "baseline: build",
         "validate-file",

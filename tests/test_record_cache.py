@@ -2,8 +2,11 @@
 
 import sqlite3
 from pathlib import Path
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import CLAIM_ID, DEAL_ID, MiniRepo
 from minsec import record_cache, record_files
@@ -272,21 +275,93 @@ def _uncached(root: Path, monkeypatch: pytest.MonkeyPatch) -> list:
     return [(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems
 
 
+#: The mini repository's files in the order a run reads them, as chunks are cut with a
+#: ``_BATCH`` of 3: after each file whose name's CRC-32 is a multiple of 3 (checked by hand:
+#: cod-share-of-world-cobalt-reserves.yaml and mini-article.yaml), so two chunks.
+FIRST_CHUNK = [
+    "records/actors/cod.yaml",
+    "records/actors/jane-doe.yaml",
+    "records/actors/usa.yaml",
+    "records/claims/cod-share-of-world-cobalt-reserves.yaml",
+]
+SECOND_CHUNK = [
+    "records/commodities/cobalt.yaml",
+    "records/deals/usa-cod-cobalt-deal.yaml",
+    "records/events/2025-03-09-usa-cod-cobalt-deal-signed.yaml",
+    "records/sources/mini-article.yaml",
+]
+
+
 @pytest.mark.verdicts
 def test_a_whole_run_takes_unchanged_chunks_as_they_were_made(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
     monkeypatch.setattr(record_files, "_BATCH", 3)
     expected = _uncached(mini_repo.root, monkeypatch)
+    assert [path for path, *_ in expected[0]] == FIRST_CHUNK + SECOND_CHUNK
     read_records(mini_repo.root)  # makes and keeps the chunks
-    assert _counts(cache)["record_chunks"] == -(-len(mini_repo.records) // 3)
+    assert _counts(cache)["record_chunks"] == 2
     made = _parsed(monkeypatch)
     loaded, problems = read_records(mini_repo.root)
     assert made == [], "every record came from its chunk"
     assert ([(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems) == expected
-    claim = mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="Changed after the chunks were kept."))
+    mini_repo.rewrite(CLAIM_ID, lambda d: d.update(note="Changed after the chunks were kept."))
     loaded, _ = read_records(mini_repo.root)
-    changed = claim.relative_to(mini_repo.root).as_posix()
-    assert changed in made and len(made) <= 3, "only the changed file's chunk is made again"
-    assert next(r for r in loaded if r.path == changed).record.note == "Changed after the chunks were kept."
+    assert made == FIRST_CHUNK, "only the changed file's chunk is made again"
+    assert next(r for r in loaded if r.path == FIRST_CHUNK[-1]).record.note == "Changed after the chunks were kept."
+
+
+@pytest.mark.verdicts
+def test_a_file_added_or_removed_changes_only_its_own_chunk(mini_repo: MiniRepo, cache: Path, monkeypatch) -> None:
+    """Chunks are cut by the files' names, not every so many files: a record added among the
+    first files (the contributor's usual change) leaves every later chunk as it was kept."""
+    monkeypatch.setattr(record_files, "_BATCH", 3)
+    read_records(mini_repo.root)
+    made = _parsed(monkeypatch)
+    added = mini_repo.data("jane-doe")
+    added.update(id="aaa-added", name="Ann Added")
+    mini_repo.write("actors", added)
+    expected = _uncached(mini_repo.root, monkeypatch)
+    made.clear()
+    loaded, problems = read_records(mini_repo.root)
+    assert made == ["records/actors/aaa-added.yaml", *FIRST_CHUNK], "the second chunk was taken as it was kept"
+    assert ([(r.path, r.record, r.digest, r.marked, r.line_of("id")) for r in loaded], problems) == expected
+    mini_repo.path("actors", "aaa-added").unlink()
+    made.clear()
+    read_records(mini_repo.root)
+    assert made == [], "the first chunk as it was before the addition is still kept"
+
+
+@settings(max_examples=200)
+@given(
+    names=st.lists(st.text("abcdefgh-", min_size=1, max_size=8), min_size=1, max_size=60, unique=True),
+    new=st.text("abcdefgh-", min_size=1, max_size=8),
+    batch=st.integers(1, 6),
+)
+def test_chunks_keep_every_path_in_order_and_change_only_where_a_path_is_added(
+    names: list[str], new: str, batch: int
+) -> None:
+    paths = sorted(f"records/actors/{name}.yaml" for name in names)
+    added = f"records/actors/{new}.yaml"
+    with mock.patch.object(record_files, "_BATCH", batch), mock.patch.object(record_files, "_MOST_IN_A_CHUNK", 10**6):
+        chunks = [tuple(c) for c in record_files._chunks(paths)]
+        assert [path for chunk in chunks for path in chunk] == paths
+        if added in paths:
+            return
+        after = [tuple(c) for c in record_files._chunks(sorted([*paths, added]))]
+    assert len(set(after) - set(chunks)) <= 2, "the chunk the path joins, split in two if it ends one"
+    assert len(set(chunks) - set(after)) <= 1, "every chunk but the one the path joins is kept"
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(1, [1]), (11, [11]), (12, [12]), (13, [12, 1]), (40, [12, 12, 12, 4])])
+def test_no_chunk_holds_more_than_the_most(count: int, sizes: list[int], monkeypatch) -> None:
+    """Names that never end a chunk are cut every ``_BATCH * _MOST_IN_A_CHUNK`` files (here
+    4 * 3), so the bytes read together stay bounded."""
+    paths = [f"records/events/e{number:03}.yaml" for number in range(count)]
+    monkeypatch.setattr(record_files, "_BATCH", 4)
+    monkeypatch.setattr(record_files, "_MOST_IN_A_CHUNK", 3)
+    monkeypatch.setattr(record_files.zlib, "crc32", lambda data: 1)  # no name ends a chunk
+    chunks = list(record_files._chunks(paths))
+    assert [len(chunk) for chunk in chunks] == sizes
+    assert [path for chunk in chunks for path in chunk] == paths
 
 
 @pytest.mark.verdicts

@@ -293,7 +293,7 @@ class _RecordTypesOnly(pickle.Unpickler):
 
 
 class RecordChunks(Store):
-    """The records of a run of consecutive record files (a chunk of :data:`minsec.record_files._BATCH`),
+    """The records of a run of consecutive record files (a chunk: see :func:`minsec.record_files._chunks`),
     by each file's path and bytes and the whole code (:func:`code_digest`): the models as they
     were made, so that a run whose chunk of files is unchanged makes none of them again (the
     models were a third of reading 10,000 files from the cache). A chunk is kept only if every

@@ -3,8 +3,9 @@
 import difflib
 import hashlib
 import os
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -410,8 +411,27 @@ class _Reread:
         return raw.decode("utf-8")
 
 
-#: Files read, then looked up in the cache, together.
+#: Files read, then looked up in the cache, together: a chunk (see :func:`_chunks`) holds about this many.
 _BATCH = 256
+#: The most files a chunk holds (the memory of their bytes, read together, stays bounded).
+_MOST_IN_A_CHUNK = 4
+
+
+def _chunks(paths: list[str]) -> Iterator[list[str]]:
+    """``paths`` in consecutive runs cut after each file whose name hashes to a multiple of
+    :data:`_BATCH`, or after :data:`_MOST_IN_A_CHUNK` times that many files. Cut by the names, not by
+    position, a run of files changes only where a file is added or removed: the chunk kept
+    for every other run is still found (cut every 256 files, one file added among the actors
+    changed every chunk after it)."""
+    start, most = 0, _BATCH * _MOST_IN_A_CHUNK
+    for index, path in enumerate(paths):
+        name = path[path.rfind(os.sep) + 1 :]
+        if zlib.crc32(name.encode("utf-8", "surrogatepass")) % _BATCH == 0 or index + 1 - start >= most:
+            yield paths[start : index + 1]
+            start = index + 1
+    if start < len(paths):
+        yield paths[start:]
+
 
 #: Evidence fingerprints live beside their source records and are not records.
 FINGERPRINT_SUFFIX = ".fingerprint"
@@ -536,8 +556,8 @@ def read_records(
     try:
         with paused_gc():
             every = _record_paths(root) if files is None else [str(file) for file in files]
-            for start in range(0, len(every), _BATCH):
-                reads = [_read_bytes(root, file, folders_checked, known) for file in every[start : start + _BATCH]]
+            for chunk_paths in _chunks(every):
+                reads = [_read_bytes(root, file, folders_checked, known) for file in chunk_paths]
                 digests = [_digest_of(read, known) for read in reads]
                 chunk = _chunk_key(chunks, reads, digests)
                 records = chunks.get_records(chunk, len(reads)) if chunk else None
