@@ -11,7 +11,7 @@ file and hashed every quote twice, and those are most of a run. The cache keeps
   and of the code that checks it (:mod:`minsec.fingerprint`);
 - each record whose quotes all passed, under a hash of its file's bytes, of what every
   source's quotes are checked against (fingerprint, text or nothing) and of the whole code;
-- the records made from each run of 256 consecutive record files, under a hash of their
+- the records made from each run of consecutive record files (about 300), under a hash of their
   paths and bytes and of the whole code (see :class:`RecordChunks`).
 
 A file whose bytes change is parsed and made into a record again, a file with problems and
@@ -301,7 +301,7 @@ class RecordChunks(Store):
 
     #: A chunk holds a few hundred records (about 230 kB): few spare ones are kept, and new
     #: ones are written a few at a time (100,000 records' waiting were 90 MB).
-    table, holds = "record_chunks", "runs of 256 record files made into records"
+    table, holds = "record_chunks", "runs of record files made into records"
     spare = 64
     batch = 4
 
