@@ -341,7 +341,10 @@ def test_chunks_keep_every_path_in_order_and_change_only_where_a_path_is_added(
 ) -> None:
     paths = sorted(f"records/actors/{name}.yaml" for name in names)
     added = f"records/actors/{new}.yaml"
-    with mock.patch.object(record_files, "_BATCH", batch), mock.patch.object(record_files, "_MOST_IN_A_CHUNK", 10**6):
+    with (
+        mock.patch.object(record_files, "_BATCH", batch),
+        mock.patch.object(record_files, "_MOST_BATCHES_IN_A_CHUNK", 10**6),
+    ):
         chunks = [tuple(c) for c in record_files._chunks(paths)]
         assert [path for chunk in chunks for path in chunk] == paths
         if added in paths:
@@ -353,11 +356,11 @@ def test_chunks_keep_every_path_in_order_and_change_only_where_a_path_is_added(
 
 @pytest.mark.parametrize(("count", "sizes"), [(1, [1]), (11, [11]), (12, [12]), (13, [12, 1]), (40, [12, 12, 12, 4])])
 def test_no_chunk_holds_more_than_the_most(count: int, sizes: list[int], monkeypatch) -> None:
-    """Names that never end a chunk are cut every ``_BATCH * _MOST_IN_A_CHUNK`` files (here
+    """Names that never end a chunk are cut every ``_BATCH * _MOST_BATCHES_IN_A_CHUNK`` files (here
     4 * 3), so the bytes read together stay bounded."""
     paths = [f"records/events/e{number:03}.yaml" for number in range(count)]
     monkeypatch.setattr(record_files, "_BATCH", 4)
-    monkeypatch.setattr(record_files, "_MOST_IN_A_CHUNK", 3)
+    monkeypatch.setattr(record_files, "_MOST_BATCHES_IN_A_CHUNK", 3)
     monkeypatch.setattr(record_files.zlib, "crc32", lambda data: 1)  # no name ends a chunk
     chunks = list(record_files._chunks(paths))
     assert [len(chunk) for chunk in chunks] == sizes

@@ -413,17 +413,17 @@ class _Reread:
 
 #: Files read, then looked up in the cache, together: a chunk (see :func:`_chunks`) holds about this many.
 _BATCH = 256
-#: The most files a chunk holds (the memory of their bytes, read together, stays bounded).
-_MOST_IN_A_CHUNK = 4
+#: A chunk holds at most this many times :data:`_BATCH` files (their bytes are read together).
+_MOST_BATCHES_IN_A_CHUNK = 4
 
 
 def _chunks(paths: list[str]) -> Iterator[list[str]]:
     """``paths`` in consecutive runs cut after each file whose name hashes to a multiple of
-    :data:`_BATCH`, or after :data:`_MOST_IN_A_CHUNK` times that many files. Cut by the names, not by
-    position, a run of files changes only where a file is added or removed: the chunk kept
-    for every other run is still found (cut every 256 files, one file added among the actors
-    changed every chunk after it)."""
-    start, most = 0, _BATCH * _MOST_IN_A_CHUNK
+    :data:`_BATCH`, or after :data:`_MOST_BATCHES_IN_A_CHUNK` times that many files. Cut by the
+    names, not by position, a run of files changes only where a file is added or removed: the
+    chunk kept for every other run is still found (cut every 256 files, one file added among
+    the actors changed every chunk after it)."""
+    start, most = 0, _BATCH * _MOST_BATCHES_IN_A_CHUNK
     for index, path in enumerate(paths):
         name = path[path.rfind(os.sep) + 1 :]
         if zlib.crc32(name.encode("utf-8", "surrogatepass")) % _BATCH == 0 or index + 1 - start >= most:
