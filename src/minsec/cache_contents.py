@@ -12,6 +12,8 @@ from pathlib import Path
 
 from minsec.record_cache import FILE_NAME, QuoteCache, QuotedRecords, RecordCache, RecordChunks, Store, cache_dir
 
+__all__ = ["FILE_NAME", "CacheContents", "clear", "contents", "human_size", "kinds", "located"]
+
 #: The database and the files SQLite keeps beside it; nothing else in the folder is minsec's.
 CACHE_FILES = (FILE_NAME, f"{FILE_NAME}-wal", f"{FILE_NAME}-shm", f"{FILE_NAME}-journal")
 
@@ -23,12 +25,19 @@ def kinds() -> tuple[type[Store], ...]:
     return (RecordCache, RecordChunks, QuoteCache, QuotedRecords, Verdicts)
 
 
+def located() -> Path | None:
+    """Where runs keep the cache (:func:`cache_dir`), absolute: a relative ``MINSEC_CACHE_DIR``
+    is the current folder's, as for a run. None when the cache is turned off."""
+    folder = cache_dir()
+    return None if folder is None else folder.absolute()
+
+
 @dataclass(frozen=True)
 class CacheContents:
-    """The cache in ``folder`` (None: the cache is turned off): its files' total size, and the
-    entries of each kind by what they hold, or ``unreadable`` with SQLite's reason."""
+    """The cache in ``folder``: its files' total size, and the entries of each kind by what
+    they hold, or ``unreadable`` with SQLite's reason."""
 
-    folder: Path | None
+    folder: Path
     size: int = 0
     entries: dict[str, int] = field(default_factory=dict)
     unreadable: str | None = None
@@ -36,10 +45,6 @@ class CacheContents:
     @property
     def exists(self) -> bool:
         return self.size > 0
-
-    @property
-    def database(self) -> Path | None:
-        return None if self.folder is None else self.folder / FILE_NAME
 
 
 def _sizes(folder: Path) -> dict[Path, int]:
@@ -73,28 +78,22 @@ def _count(database: Path) -> dict[str, int]:
         connection.close()
 
 
-def contents(folder: Path | None = None) -> CacheContents:
-    """What the cache holds; ``folder`` defaults to where runs keep it (:func:`cache_dir`)."""
-    folder = cache_dir() if folder is None else folder
-    if folder is None:
-        return CacheContents(None)
-    folder = folder.absolute()  # a relative MINSEC_CACHE_DIR is the current folder's, as for a run
+def contents(folder: Path) -> CacheContents:
+    """What the cache in ``folder`` (see :func:`located`) holds."""
     database = folder / FILE_NAME
-    if not os.path.lexists(database):
-        return CacheContents(folder, sum(_sizes(folder).values()))
-    try:
-        entries = _count(database)
-    except sqlite3.Error as error:
-        return CacheContents(folder, sum(_sizes(folder).values()), unreadable=str(error))
-    return CacheContents(folder, sum(_sizes(folder).values()), entries)
+    entries: dict[str, int] = {}
+    unreadable = None
+    if os.path.lexists(database):
+        try:
+            entries = _count(database)
+        except sqlite3.Error as error:
+            unreadable = str(error)
+    return CacheContents(folder, sum(_sizes(folder).values()), entries, unreadable)
 
 
-def clear(folder: Path | None = None) -> int:
-    """Remove the cache's files (and nothing else in its folder); returns the bytes they held.
-    A run using the cache meanwhile keeps going: it only loses what it would have kept."""
-    folder = cache_dir() if folder is None else folder
-    if folder is None:
-        return 0
+def clear(folder: Path) -> int:
+    """Remove the cache's files in ``folder`` (and nothing else there); returns the bytes they
+    held. A run using the cache meanwhile keeps going: it only loses what it would have kept."""
     freed = 0
     # The database last: a stopped clear leaves it whole, without the log of its latest entries.
     for path, size in reversed(_sizes(folder).items()):

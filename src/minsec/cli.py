@@ -227,20 +227,21 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_cache(args: argparse.Namespace) -> int:
-    from minsec.cache_contents import clear, contents, human_size
+    from minsec.cache_contents import FILE_NAME, clear, contents, human_size, located
     from minsec.problems import one_line
 
-    found = contents()
-    if found.database is None:
+    folder = located()
+    if folder is None:
         print("no cache: MINSEC_CACHE_DIR is set empty, so minsec runs without one")
         return EXIT_OK
-    where = one_line(str(found.database))
+    where = one_line(str(folder / FILE_NAME))
     if args.action == "clear":
-        freed = clear(found.folder)
+        freed = clear(folder)
         print(
             f"removed the cache at {where} ({human_size(freed)})" if freed else f"no cache at {where}; nothing removed"
         )
         return EXIT_OK
+    found = contents(folder)
     if not found.exists:
         print(f"no cache yet at {where}; validate and build make it")
         return EXIT_OK

@@ -24,8 +24,9 @@ verdict the files do not give, so the folder must not be shared with anyone untr
 It lives outside the repository (``$MINSEC_CACHE_DIR``, else ``$XDG_CACHE_HOME/minsec``,
 else ``~/.cache/minsec``), so that a pull request cannot bring entries with it. Set
 ``MINSEC_CACHE_DIR`` to an empty string to run without a cache; ``minsec cache`` shows what it
-holds and ``minsec cache clear`` removes it (:mod:`minsec.cache_contents`). Any problem with the cache
-(a read-only home, a locked or damaged file) is not the user's: minsec then runs without it.
+holds and ``minsec cache clear`` removes it (:mod:`minsec.cache_contents`). Any problem with
+the cache (a read-only home, a locked or damaged file) is not the user's: minsec then runs
+without it.
 """
 
 import contextlib
@@ -299,9 +300,9 @@ class RecordChunks(Store):
     models were a third of reading 10,000 files from the cache). A chunk is kept only if every
     file in it made a valid record."""
 
+    table, holds = "record_chunks", "runs of record files made into records"
     #: A chunk holds a few hundred records (about 230 kB): few spare ones are kept, and new
     #: ones are written a few at a time (100,000 records' waiting were 90 MB).
-    table, holds = "record_chunks", "runs of record files made into records"
     spare = 64
     batch = 4
 
