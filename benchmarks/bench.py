@@ -234,6 +234,9 @@ def _child(op: str, root: Path, extra: list[str]) -> dict:
     elif op == "validate-file":
         code = _quiet_main(["validate", "--root", str(root), str(root / extra[0])])
         result["exit"] = code
+    elif op == "draft":
+        code = _quiet_main(["draft", "--root", str(root), "--format", "json", extra[0]])
+        result["exit"] = code
     elif op == "check-tables":
         from minsec import table_check
 
@@ -434,7 +437,10 @@ def _pyarrow_installed() -> bool:
 # --- the report ------------------------------------------------------------------------
 
 
-OPERATIONS = ("validate", "build", "validate-file", "check-tables", "frictionless", "load")
+#: The article ``minsec draft`` reads beside each repository (invented, in the repository).
+DRAFT_ARTICLE = Path(__file__).resolve().parent.parent / "docs" / "example" / "example-article.txt"
+
+OPERATIONS = ("validate", "build", "validate-file", "draft", "check-tables", "frictionless", "load")
 
 
 def compile_bytecode() -> list[str]:
@@ -493,6 +499,10 @@ def measure(
         if "validate-file" in only:
             one = next(p for p in sorted((root / "records" / "deals").iterdir()))
             row["validate-file"] = best("validate-file", root, times, one.relative_to(root).as_posix())
+        if "draft" in only:
+            row["draft"] = best("draft", root, times, str(DRAFT_ARTICLE))
+            if row["draft"]["exit"]:
+                raise SystemExit(f"minsec draft failed beside the synthetic repository {root}")
         if _has_table_check() and "check-tables" in only:
             row["check-tables"] = best("check-tables", root, times)
         if with_frictionless and "frictionless" in only:
@@ -553,6 +563,7 @@ def table(results: dict) -> str:
         "baseline: validate",
         "baseline: build",
         "validate-file",
+        "draft",
         "check-tables",
         "frictionless",
     ]

@@ -420,3 +420,51 @@ def test_a_long_sentence_is_quoted_by_the_clause_around_the_mention() -> None:
     quote = article.slice(start, end)
     assert len(text) > 1000 and 0 < len(quote) <= 500 and "Zambia" in quote
     assert quote == quote.strip() and not quote.startswith(("-", "=", "+", "@"))
+
+
+# --- the project's own records, as the drafter reads them --------------------------------------
+
+
+def test_the_drafter_reads_every_record_as_yaml_does() -> None:
+    """The records' data is what PyYAML makes of each file (dates as the ISO text a file
+    writes), now that it is read by minsec's own loader."""
+    import yaml
+
+    from minsec.draft.gazetteer import _read_record, _record_files
+
+    def plain(value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+    paths = [p for folder in sorted((ROOT / "records").iterdir()) for p in _record_files(folder)]
+    assert len(paths) == len(list((ROOT / "records").glob("*/*.yaml"))) > 100
+    for path in paths:
+        assert _read_record(path) == plain(yaml.safe_load(path.read_text(encoding="utf-8"))), path
+
+
+def test_drafting_skips_record_files_validate_refuses(tmp_path: Path) -> None:
+    """An alias bomb, a file over the size cap, a link out of the repository and a file that is
+    not YAML among the records are left out of the gazetteer, and drafting goes on."""
+    from minsec.draft.gazetteer import load
+    from minsec.yaml_loader import MAX_FILE_BYTES
+
+    root = tmp_path / "repo"
+    actors = root / "records" / "actors"
+    actors.mkdir(parents=True)
+    (actors / "known.yaml").write_text("id: known\nname: Known Actor\nkind: organization\n", encoding="utf-8")
+    bomb = ["id: bomb", "name: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    bomb += [f"n{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    (actors / "bomb.yaml").write_text("\n".join(bomb) + "\n", encoding="utf-8")
+    (actors / "huge.yaml").write_text("id: huge\nname: Huge\nnote: " + "x" * MAX_FILE_BYTES + "\n", encoding="utf-8")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("id: outside\nname: Outside Actor\n", encoding="utf-8")
+    (actors / "outside.yaml").symlink_to(outside)
+    (actors / "broken.yaml").write_text("id: [broken\n", encoding="utf-8")
+    (actors / ".hidden.yaml").write_text("id: hidden\nname: Hidden Actor\n", encoding="utf-8")
+
+    gazetteer = load(root)
+    assert set(gazetteer.actors) == {"known"}
+    assert gazetteer.taken_ids == {"known", "bomb", "huge", "outside", "broken"}, "their ids stay taken"
