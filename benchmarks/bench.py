@@ -500,8 +500,9 @@ def measure(
             one = next(p for p in sorted((root / "records" / "deals").iterdir()))
             row["validate-file"] = best("validate-file", root, times, one.relative_to(root).as_posix())
         if "draft" in only:
+            row["draft, first run"] = best("draft", root, times, str(DRAFT_ARTICLE), cache="cold")
             row["draft"] = best("draft", root, times, str(DRAFT_ARTICLE))
-            if row["draft"]["exit"]:
+            if row["draft"]["exit"] or row["draft, first run"]["exit"]:
                 raise SystemExit(f"minsec draft failed beside the synthetic repository {root}")
         if _has_table_check() and "check-tables" in only:
             row["check-tables"] = best("check-tables", root, times)
@@ -563,6 +564,7 @@ def table(results: dict) -> str:
         "baseline: validate",
         "baseline: build",
         "validate-file",
+        "draft, first run",
         "draft",
         "check-tables",
         "frictionless",

@@ -425,12 +425,14 @@ def test_a_long_sentence_is_quoted_by_the_clause_around_the_mention() -> None:
 # --- the project's own records, as the drafter reads them --------------------------------------
 
 
-def test_the_drafter_reads_every_record_as_yaml_does() -> None:
+def test_the_drafter_reads_every_record_as_yaml_does(tmp_path: Path) -> None:
     """The records' data is what PyYAML makes of each file (dates as the ISO text a file
-    writes), now that it is read by minsec's own loader."""
+    writes), or what the cache of parsed files holds for the file's bytes."""
     import yaml
 
-    from minsec.draft.gazetteer import _read_record, _record_files
+    from minsec.draft.gazetteer import _read_records, _record_files
+    from minsec.record_cache import RecordCache
+    from minsec.record_files import file_digest
 
     def plain(value: object) -> object:
         if isinstance(value, dict):
@@ -441,8 +443,17 @@ def test_the_drafter_reads_every_record_as_yaml_does() -> None:
 
     paths = [p for folder in sorted((ROOT / "records").iterdir()) for p in _record_files(folder)]
     assert len(paths) == len(list((ROOT / "records").glob("*/*.yaml"))) > 100
-    for path in paths:
-        assert _read_record(path) == plain(yaml.safe_load(path.read_text(encoding="utf-8"))), path
+    expected = [plain(yaml.safe_load(path.read_text(encoding="utf-8"))) for path in paths]
+    assert _read_records(paths, RecordCache(None)) == expected, "no cache"
+    folder = tmp_path / "cache"
+    assert _read_records(paths, RecordCache(folder)) == expected, "an empty cache"
+    assert RecordCache(folder).empty, "drafting adds nothing to the cache"
+    filled = RecordCache(folder)
+    for path, data in zip(paths, expected, strict=True):
+        filled.put_data(filled.key(file_digest(path.read_bytes())), {**data, "note": "from the cache"})
+    filled.save()
+    cached = _read_records(paths, RecordCache(folder))
+    assert cached == [{**data, "note": "from the cache"} for data in expected], "what validate parsed"
 
 
 def test_drafting_skips_record_files_validate_refuses(tmp_path: Path) -> None:

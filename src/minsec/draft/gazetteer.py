@@ -12,6 +12,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from minsec.record_cache import RecordCache
 
 DATA = Path(__file__).parent / "data"
 
@@ -158,18 +162,86 @@ def _record_files(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-def _read_record(path: Path) -> dict | None:
-    """A record file's data as ``minsec validate`` reads it, or None for a file it refuses (a link,
-    over the size cap, not plain YAML data): libyaml's events built into data directly, where
-    PyYAML's constructor took five times as long (2.4 s of drafting beside 10,000 records), and
-    an alias bomb or a huge file among the records cannot stall drafting. Dates stay the text
-    the file writes, as the models read them."""
+#: Record files looked up in the cache at once.
+_BATCH = 500
+
+
+def _read_records(paths: list[Path], parsed: "RecordCache | None") -> list[dict | None]:
+    """Each record file's data as ``minsec validate`` reads it, or None for a file it refuses (a
+    link, over the size cap, not plain YAML data), so that an alias bomb or a huge file among the
+    records cannot stall drafting. A file a validate or build parsed before is taken from their
+    cache of parsed files; others are parsed, not added to it (writing 100,000 entries cost a
+    drafter more than half again the time of parsing them). Dates stay the text the file
+    writes, as the models read them. ``parsed`` None: parse every file."""
+    from minsec.record_files import file_digest
     from minsec.yaml_loader import YamlError, load_document, read_capped
 
-    try:
-        return load_document(read_capped(path)).data
-    except (OSError, YamlError):
-        return None
+    out: list[dict | None] = []
+    for start in range(0, len(paths), _BATCH):
+        raws: list[bytes | None] = []
+        for path in paths[start : start + _BATCH]:
+            try:
+                raws.append(read_capped(path))
+            except (OSError, YamlError):
+                raws.append(None)
+        keys = [parsed.key(file_digest(raw)) if raw is not None and parsed is not None else b"" for raw in raws]
+        found = parsed.get_many_data([key for key in keys if key]) if parsed is not None else {}
+        for raw, key in zip(raws, keys, strict=True):
+            data = found.get(key) if raw is not None else None
+            if raw is not None and data is None:
+                try:
+                    data = load_document(raw).data
+                except YamlError:
+                    data = None
+            out.append(data)
+    return out
+
+
+def _add_records(gazetteer: Gazetteer, records: Path, parsed: "RecordCache | None") -> None:
+    """The project's own records in ``records``: their ids taken, actors and commodities known by
+    name, the other kinds kept whole to be matched."""
+    for folder in (p for p in records.iterdir() if p.is_dir()):
+        gazetteer.taken_ids.update(path.stem for path in _record_files(folder))
+    actors = _record_files(records / "actors")
+    for path, data in zip(actors, _read_records(actors, parsed), strict=True):
+        if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
+            continue
+        names = tuple(str(a) for a in data.get("aliases") or [] if isinstance(a, str))
+        actor = KnownActor(
+            id=str(data.get("id", path.stem)),
+            name=data["name"],
+            kind=str(data.get("kind", "")),
+            iso3=data.get("iso3") if isinstance(data.get("iso3"), str) else None,
+            names=(data["name"], *names),
+            affiliation_id=data.get("affiliation_id"),
+            role=data.get("role"),
+        )
+        gazetteer.actors[actor.id] = actor
+        gazetteer.existing[actor.id] = data
+        for name in actor.names:
+            gazetteer.actor_names.setdefault(name, actor.id)
+    commodities = _record_files(records / "commodities")
+    for path, data in zip(commodities, _read_records(commodities, parsed), strict=True):
+        if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
+            continue
+        cid = str(data.get("id", path.stem))
+        gazetteer.existing[cid] = data
+        known = gazetteer.commodities.get(cid)
+        names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
+        gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
+        symbols = [s for s in data.get("symbols") or [] if isinstance(s, str)]
+        if len(symbols) == 1:
+            gazetteer.commodity_symbols[symbols[0]] = cid
+    for folder, bucket in (
+        ("deals", gazetteer.deals),
+        ("events", gazetteer.events),
+        ("sources", gazetteer.sources),
+        ("claims", gazetteer.claims),
+    ):
+        for data in _read_records(_record_files(records / folder), parsed):
+            if data and not data.get("withdrawn") and isinstance(data.get("id"), str):
+                bucket.append(data)
+                gazetteer.existing[data["id"]] = data
 
 
 def load(root: Path | None) -> Gazetteer:
@@ -190,49 +262,14 @@ def load(root: Path | None) -> Gazetteer:
     )
     records = root / "records" if root else None
     if records and records.is_dir():
-        for folder in (p for p in records.iterdir() if p.is_dir()):
-            gazetteer.taken_ids.update(path.stem for path in _record_files(folder))
-        for path in _record_files(records / "actors"):
-            data = _read_record(path)
-            if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
-                continue
-            names = tuple(str(a) for a in data.get("aliases") or [] if isinstance(a, str))
-            actor = KnownActor(
-                id=str(data.get("id", path.stem)),
-                name=data["name"],
-                kind=str(data.get("kind", "")),
-                iso3=data.get("iso3") if isinstance(data.get("iso3"), str) else None,
-                names=(data["name"], *names),
-                affiliation_id=data.get("affiliation_id"),
-                role=data.get("role"),
-            )
-            gazetteer.actors[actor.id] = actor
-            gazetteer.existing[actor.id] = data
-            for name in actor.names:
-                gazetteer.actor_names.setdefault(name, actor.id)
-        for path in _record_files(records / "commodities"):
-            data = _read_record(path)
-            if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
-                continue
-            cid = str(data.get("id", path.stem))
-            gazetteer.existing[cid] = data
-            known = gazetteer.commodities.get(cid)
-            names = (data["name"], cid.replace("-", " "), *(known.names if known else ()))
-            gazetteer.commodities[cid] = CommodityEntry(cid, data["name"], str(data.get("kind", "")), names, True)
-            symbols = [s for s in data.get("symbols") or [] if isinstance(s, str)]
-            if len(symbols) == 1:
-                gazetteer.commodity_symbols[symbols[0]] = cid
-        for folder, bucket in (
-            ("deals", gazetteer.deals),
-            ("events", gazetteer.events),
-            ("sources", gazetteer.sources),
-            ("claims", gazetteer.claims),
-        ):
-            for path in _record_files(records / folder):
-                data = _read_record(path)
-                if data and not data.get("withdrawn") and isinstance(data.get("id"), str):
-                    bucket.append(data)
-                    gazetteer.existing[data["id"]] = data
+        from minsec.record_cache import RecordCache, cache_dir
+
+        parsed = RecordCache(cache_dir())
+        try:
+            # An empty cache (a first run) has nothing to find: the files' hashes are not taken.
+            _add_records(gazetteer, records, None if parsed.empty else parsed)
+        finally:
+            parsed.save(prune=False)  # closes it; a draft adds no entry and must not drop a run's
     for entry in gazetteer.commodities.values():
         for name in entry.names:
             phrase = name.lower()
