@@ -444,16 +444,22 @@ def test_the_drafter_reads_every_record_as_yaml_does(tmp_path: Path) -> None:
     paths = [p for folder in sorted((ROOT / "records").iterdir()) for p in _record_files(folder)]
     assert len(paths) == len(list((ROOT / "records").glob("*/*.yaml"))) > 100
     expected = [plain(yaml.safe_load(path.read_text(encoding="utf-8"))) for path in paths]
-    assert _read_records(paths, RecordCache(None)) == expected, "no cache"
-    folder = tmp_path / "cache"
-    assert _read_records(paths, RecordCache(folder)) == expected, "an empty cache"
-    assert RecordCache(folder).empty, "drafting adds nothing to the cache"
-    filled = RecordCache(folder)
+    assert _read_records(paths, None) == expected, "no cache"
+
+    def read_with_cache() -> list[dict | None]:
+        cache = RecordCache(tmp_path / "cache")
+        try:
+            return _read_records(paths, cache)
+        finally:
+            cache.save(prune=False)
+
+    assert read_with_cache() == expected, "an empty cache"
+    filled = RecordCache(tmp_path / "cache")
+    assert filled.empty, "drafting adds nothing to the cache"
     for path, data in zip(paths, expected, strict=True):
         filled.put_data(filled.key(file_digest(path.read_bytes())), {**data, "note": "from the cache"})
     filled.save()
-    cached = _read_records(paths, RecordCache(folder))
-    assert cached == [{**data, "note": "from the cache"} for data in expected], "what validate parsed"
+    assert read_with_cache() == [{**data, "note": "from the cache"} for data in expected], "what validate parsed"
 
 
 def test_drafting_skips_record_files_validate_refuses(tmp_path: Path) -> None:
