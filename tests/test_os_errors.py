@@ -265,3 +265,19 @@ def test_real_size_limit_in_a_child(repo: MiniRepo, tmp_path: Path) -> None:
     assert generated(repo.root) == before
     assert not (repo.root / ".minsec-build").exists()
     shutil.rmtree(repo.root / "datapackage")
+
+
+@pytest.mark.parametrize("name", ["draft", "draft-write"])
+def test_drafting_beside_an_unreadable_records_folder(
+    name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged
+) -> None:
+    """A drafter that cannot list ``records/`` says so and stops, rather than proposing again
+    every record it cannot see (the test above makes one of its folders unreadable)."""
+    folder = repo.root / "records"
+    folder.chmod(0)
+    try:
+        code, stdout, stderr = run_unprivileged(_args(name, repo, tmp_path / "out"))
+    finally:
+        folder.chmod(0o755)
+    _one_clean_line(code, stdout, stderr)
+    assert code == 2 and f"{folder}: Permission denied" in stderr and not stdout, stderr
