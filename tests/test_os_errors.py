@@ -164,13 +164,16 @@ def test_unreadable_files(name: str, repo: MiniRepo, tmp_path: Path, run_unprivi
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_unreadable_folder(name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged) -> None:
-    folder = repo.root / "records" / "events"
+    _one_clean_line(*_with_unreadable(repo.root / "records" / "events", name, repo, tmp_path, run_unprivileged))
+
+
+def _with_unreadable(folder: Path, name: str, repo: MiniRepo, tmp_path: Path, run_unprivileged) -> tuple[int, str, str]:
+    """Command ``name`` run while ``folder`` may not be listed or entered."""
     folder.chmod(0)
     try:
-        code, stdout, stderr = run_unprivileged(_args(name, repo, tmp_path / "out"))
+        return run_unprivileged(_args(name, repo, tmp_path / "out"))
     finally:
         folder.chmod(0o755)
-    _one_clean_line(code, stdout, stderr)
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -274,10 +277,6 @@ def test_drafting_beside_an_unreadable_records_folder(
     """A drafter that cannot list ``records/`` says so and stops, rather than proposing again
     every record it cannot see (the test above makes one of its folders unreadable)."""
     folder = repo.root / "records"
-    folder.chmod(0)
-    try:
-        code, stdout, stderr = run_unprivileged(_args(name, repo, tmp_path / "out"))
-    finally:
-        folder.chmod(0o755)
+    code, stdout, stderr = _with_unreadable(folder, name, repo, tmp_path, run_unprivileged)
     _one_clean_line(code, stdout, stderr)
     assert code == 2 and f"{folder}: Permission denied" in stderr and not stdout, stderr
