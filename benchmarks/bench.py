@@ -237,6 +237,10 @@ def _child(op: str, root: Path, extra: list[str]) -> dict:
     elif op == "draft":
         code = _quiet_main(["draft", "--root", str(root), "--format", "json", extra[0]])
         result["exit"] = code
+    elif op == "site":
+        with tempfile.TemporaryDirectory(prefix="minsec-bench-site-") as out:
+            code = _quiet_main(["site", "--root", str(root), str(Path(out) / "site")])
+        result["exit"] = code
     elif op == "check-tables":
         from minsec import table_check
 
@@ -428,6 +432,13 @@ def _has_table_check() -> bool:
     return True
 
 
+def _has_site() -> bool:
+    """Whether ``minsec site`` can run here (it needs the publish extra)."""
+    import importlib.util
+
+    return importlib.util.find_spec("jinja2") is not None
+
+
 def _pyarrow_installed() -> bool:
     import importlib.util
 
@@ -440,7 +451,7 @@ def _pyarrow_installed() -> bool:
 #: The article ``minsec draft`` reads beside each repository (invented, in the repository).
 DRAFT_ARTICLE = Path(__file__).resolve().parent.parent / "docs" / "example" / "example-article.txt"
 
-OPERATIONS = ("validate", "build", "validate-file", "draft", "check-tables", "frictionless", "load")
+OPERATIONS = ("validate", "build", "validate-file", "draft", "site", "check-tables", "frictionless", "load")
 
 
 def compile_bytecode() -> list[str]:
@@ -504,6 +515,10 @@ def measure(
             row["draft"] = best("draft", root, times, str(DRAFT_ARTICLE))
             if row["draft"]["exit"] or row["draft, first run"]["exit"]:
                 raise SystemExit(f"minsec draft failed beside the synthetic repository {root}")
+        if "site" in only and _has_site():
+            row["site"] = best("site", root, times)
+            if row["site"]["exit"]:
+                raise SystemExit(f"minsec site failed for the synthetic repository {root}")
         if _has_table_check() and "check-tables" in only:
             row["check-tables"] = best("check-tables", root, times)
         if with_frictionless and "frictionless" in only:
@@ -566,6 +581,7 @@ def table(results: dict) -> str:
         "validate-file",
         "draft, first run",
         "draft",
+        "site",
         "check-tables",
         "frictionless",
     ]

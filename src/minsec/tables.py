@@ -65,6 +65,25 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
+_Derived = typing.TypeVar("_Derived")
+
+
+def per_table(function: Callable[[Table], _Derived]) -> Callable[[Table], _Derived]:
+    """``function(table)`` worked out once per Table object, for what pages ask of a table once
+    per cell. Tables never change; hashing one (as ``functools.cache`` would) hashes every column,
+    so the results are kept by the table's identity, each beside the table it was made from."""
+    found: dict[int, tuple[Table, _Derived]] = {}
+
+    def cached(table: Table) -> _Derived:
+        entry = found.get(id(table))
+        if entry is None or entry[0] is not table:
+            entry = found[id(table)] = (table, function(table))
+        return entry[1]
+
+    cached.__doc__ = function.__doc__
+    return cached
+
+
 def vocabulary_of(annotation: object) -> type[Vocabulary] | None:
     """The Vocabulary enum inside a field's annotation (``DealStatus | None``), if any."""
     if isinstance(annotation, type) and issubclass(annotation, Vocabulary):

