@@ -178,6 +178,35 @@ def test_full_disk_leaves_no_half_site(
     assert list(tmp_path.iterdir()) == []  # neither the site nor its staging folder
 
 
+def test_a_failure_while_the_pages_are_made_leaves_the_old_site_whole(
+    site: Path, repo_root: Path, tmp_path: Path, run_cli, hash_tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages are written as they are made, into a folder beside the site that replaces it only
+    once all are written: a failure on the third record page (after the downloads and the
+    first pages were written) leaves the old site as it was and nothing else behind."""
+    import errno
+    import os
+
+    from minsec.site.pages import Site
+
+    site = Path(shutil.copytree(site, tmp_path / "site"))
+    before = hash_tree(site)
+    made = Site.record_page
+    calls = []
+
+    def third_fails(self: Site, table, row) -> bytes:  # type: ignore[no-untyped-def]
+        calls.append(row["id"])
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return made(self, table, row)
+
+    monkeypatch.setattr(Site, "record_page", third_fails)
+    code, _, err = run_cli("site", "--root", repo_root, site)
+    assert code == 2 and "the disk is full" in err and len(err.strip().splitlines()) == 1, err
+    assert len(calls) == 3 and hash_tree(site) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"], "no staging folder is left"
+
+
 def test_site_without_the_publish_extra_says_what_to_install(
     repo_root: Path, tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

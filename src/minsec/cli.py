@@ -179,7 +179,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_site(args: argparse.Namespace) -> int:
     from minsec.publish.typed import MissingExtra
-    from minsec.site.render import SiteError, site_files, write_site
+    from minsec.site.render import SiteError, site_contents, write_site
     from minsec.validate import validate
 
     root = _root(args.root)
@@ -189,11 +189,10 @@ def cmd_site(args: argparse.Namespace) -> int:
         print("site not written: fix the problems above", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        files = site_files(root, report.dataset, args.base_url)
-        write_site(Path(args.out), files)
+        count = write_site(Path(args.out), site_contents(root, report.dataset, args.base_url))
     except (MissingExtra, SiteError) as error:
         raise UsageError(str(error)) from None
-    print(f"wrote the site of {len(report.records)} records into {args.out} ({len(files)} files); open index.html")
+    print(f"wrote the site of {len(report.records)} records into {args.out} ({count} files); open index.html")
     return EXIT_OK
 
 
