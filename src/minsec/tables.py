@@ -7,7 +7,7 @@ description are written once, in ``models.py``. Nested lists become child tables
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, wraps
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
@@ -74,13 +74,13 @@ def per_table(function: Callable[[Table], _Derived]) -> Callable[[Table], _Deriv
     so the results are kept by the table's identity, each beside the table it was made from."""
     found: dict[int, tuple[Table, _Derived]] = {}
 
+    @wraps(function)
     def cached(table: Table) -> _Derived:
         entry = found.get(id(table))
         if entry is None or entry[0] is not table:
             entry = found[id(table)] = (table, function(table))
         return entry[1]
 
-    cached.__doc__ = function.__doc__
     return cached
 
 

@@ -45,7 +45,7 @@ def shown_date(row: Row, column: str) -> str:
 
 
 def link(href: str | None, text: str, title: str | None = None) -> Markup:
-    """``text`` linked to ``href`` (escaped, as ``Markup.format`` escapes, which took 8x as long)."""
+    """``text`` linked to ``href``, escaped as ``Markup.format`` escapes (which, profiled, took 8x as long)."""
     if href is None:
         return escape(text)
     title_attribute = f' title="{escape(title)}"' if title else ""
