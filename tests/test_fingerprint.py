@@ -231,6 +231,24 @@ def test_fingerprint_command_writes_then_leaves_unchanged(mini_repo, run_cli) ->
     assert run_cli("fingerprint", "--root", mini_repo.root)[0] == 2, "the texts are needed"
 
 
+def test_fingerprint_command_reads_only_the_source_records(mini_repo, run_cli, monkeypatch, tmp_path: Path) -> None:
+    """The other records play no part (reading them was nearly all of its time beside 100,000
+    records); a sources folder that is a link is named, not passed over as "no source records"."""
+    from minsec import record_files
+
+    read: list[str] = []
+    reader = record_files.read_capped
+    monkeypatch.setattr(record_files, "read_capped", lambda path: read.append(str(path)) or reader(path))
+    code, out, _ = run_cli("fingerprint", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
+    assert (code, out) == (0, f"unchanged records/sources/{SOURCE_ID}.fingerprint\n")
+    assert [Path(p).relative_to(mini_repo.root).as_posix() for p in read] == [f"records/sources/{SOURCE_ID}.yaml"]
+    sources = mini_repo.root / "records" / "sources"
+    sources.rename(tmp_path / "elsewhere")
+    sources.symlink_to(tmp_path / "elsewhere")
+    code, _, err = run_cli("fingerprint", "--root", mini_repo.root, "--corpus", mini_repo.corpus)
+    assert code == 2 and f"{sources}: is a symbolic link" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_fingerprint_command_refuses_a_text_that_does_not_match_its_hash(mini_repo, run_cli) -> None:
     (mini_repo.corpus / "mini-article.txt").write_text(MINI_TEXT + "changed\n", encoding="utf-8")
     code, out, _ = run_cli("fingerprint", "--root", mini_repo.root, "--corpus", mini_repo.corpus)

@@ -437,15 +437,16 @@ def _chunks(paths: list[str]) -> Iterator[list[str]]:
 FINGERPRINT_SUFFIX = ".fingerprint"
 
 
-def record_files(root: Path) -> list[Path]:
-    """Every file or link under ``root/records`` (hidden files and fingerprints aside), sorted."""
-    return [Path(path) for path in _record_paths(root)]
+def record_files(root: Path, below: str = "records") -> list[Path]:
+    """Every file or link under ``root/records`` (hidden files and fingerprints aside), sorted;
+    ``below`` (``"records/sources"``) lists one folder of it the same way."""
+    return [Path(path) for path in _record_paths(root, below)]
 
 
-def _record_paths(root: Path) -> list[str]:
+def _record_paths(root: Path, below: str = "records") -> list[str]:
     """:func:`record_files` as strings, in the same order."""
     found: list[str] = []
-    folders = [str(within(root, "records"))]
+    folders = [str(within(root, below))]
     while folders:
         folder = folders.pop()
         try:
