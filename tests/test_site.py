@@ -308,7 +308,7 @@ def test_a_grids_rows_are_what_the_template_loop_wrote() -> None:
     from hypothesis import strategies as st
     from markupsafe import Markup, escape
 
-    from minsec.site.pages import Cell, Grid, Header, _escaped, environment
+    from minsec.site.pages import Cell, Grid, Header, environment
 
     loop = environment().from_string(_TEMPLATE_ROWS)
     text = st.text(alphabet=st.sampled_from("ab &<>'\"é\n\u2028"), max_size=8)
@@ -323,9 +323,8 @@ def test_a_grids_rows_are_what_the_template_loop_wrote() -> None:
         return Grid(headers, rows, withdrawn=withdrawn)
 
     @settings(max_examples=300)
-    @given(grids(), text)
-    def check(grid: Grid, one: str) -> None:
-        assert _escaped(one) == str(escape(one))
+    @given(grids())
+    def check(grid: Grid) -> None:
         assert grid.body() == loop.render(grid=grid)
 
     check()

@@ -7,6 +7,7 @@ mention is matched to an existing id (by iso3, name or alias; commodities by nam
 symbol) rather than proposed twice.
 """
 
+import contextlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -187,12 +188,10 @@ def _read_records(paths: list[Path], parsed: "RecordCache | None") -> list[dict 
         keys = [parsed.key(file_digest(raw)) if raw is not None and parsed is not None else b"" for raw in raws]
         found = parsed.get_many_data([key for key in keys if key]) if parsed is not None else {}
         for raw, key in zip(raws, keys, strict=True):
-            data = found.get(key) if raw is not None else None
-            if raw is not None and data is None:
-                try:
+            data = found.get(key)
+            if data is None and raw is not None:
+                with contextlib.suppress(YamlError):
                     data = load_document(raw).data
-                except YamlError:
-                    data = None
             out.append(data)
     return out
 

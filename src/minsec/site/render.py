@@ -53,7 +53,6 @@ def site_contents(root: Path, dataset: Dataset, base_url: str | None = None) -> 
     downloads = download_files(all_tables, rows, package, base_url)
     coverage_end = json.loads(package["datapackage.json"]).get("coverage_end")
     sizes = {k: len(v) for k, v in downloads.items()}
-    del package
     for name in list(downloads):
         yield f"{FOLDER}/{name}", downloads.pop(name)
     yield MARKER, f"minsec {__version__} site; `minsec site` replaces this folder whole\n".encode()
