@@ -13,7 +13,9 @@ costs, peak memory and the ratios issue 12 sets targets for.
 The cloning is generic: it follows the models' foreign keys (``minsec.validate.references``)
 and rewrites only the id and reference scalars in each file's text, so a field added to a
 model is cloned as written. Times are the minimum of ``--repeat`` runs (the machine is
-shared and noisy); peak memory is the subprocess's maximum resident set size.
+shared and noisy), as CPU seconds (the process's and those of the workers it forks: see
+``minsec.workers``) and wall seconds, which the workers shorten and CPU seconds do not show;
+peak memory is the subprocess's maximum resident set size, and its largest worker's beside it.
 """
 
 from __future__ import annotations
@@ -262,7 +264,10 @@ def _child(op: str, root: Path, extra: list[str]) -> dict:
     else:
         raise SystemExit(f"unknown operation {op}")
     result["seconds"] = time.perf_counter() - start
-    result.setdefault("cpu", time.process_time() - cpu_start)
+    if "cpu" not in result:  # minsec's own forked workers (minsec.workers) count too
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result["cpu"] = time.process_time() - cpu_start + workers.ru_utime + workers.ru_stime
+        result["workers_mb"] = workers.ru_maxrss / 1024
     result.setdefault("peak_mb", _peak_mb())
     return result
 
@@ -318,12 +323,17 @@ LOAD_SECONDS: float | None = None
 BASELINE: Path | None = None
 
 
-def run_child(op: str, root: Path, *extra: str, cache: str = "warm", baseline: bool = False) -> dict:
+def run_child(
+    op: str, root: Path, *extra: str, cache: str = "warm", baseline: bool = False, workers: str | None = None
+) -> dict:
     """Run ``op`` in a fresh interpreter. ``cache``: "warm" (the repository's record cache,
     filled by an earlier run), "cold" (an empty cache, as on a first run or a clean CI machine)
     or "off" (no cache: every file parsed, nothing written). ``baseline``: with the minsec of
-    ``BASELINE`` (put first on the module path) instead of this one."""
+    ``BASELINE`` (put first on the module path) instead of this one. ``workers``: the
+    ``MINSEC_WORKERS`` to run with (else as set outside: by default, one per processor)."""
     env = dict(os.environ)
+    if workers is not None:
+        env["MINSEC_WORKERS"] = workers
     if baseline and BASELINE is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BASELINE), env.get("PYTHONPATH")]))
     with contextlib.ExitStack() as stack:
@@ -354,7 +364,20 @@ def best_of(runs: list[dict]) -> dict:
         **min(runs, key=lambda r: r["seconds"]),
         "cpu": min(r["cpu"] for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
+        "workers_mb": max(r.get("workers_mb", 0.0) for r in runs),
     }
+
+
+def first_runs(root: Path, repeat: int) -> tuple[dict, dict]:
+    """A first validate (empty cache) with the default workers and in one process
+    (``MINSEC_WORKERS=1``), alternating which goes first: what the workers save, side by side."""
+    shared: list[dict] = []
+    alone: list[dict] = []
+    for number in range(repeat):
+        order = [(shared, None), (alone, "1")]
+        for runs, workers in order if number % 2 == 0 else order[::-1]:
+            runs.append(run_child("validate", root, cache="cold", workers=workers))
+    return best_of(shared), best_of(alone)
 
 
 def after_one_edit(root: Path, repeat: int) -> tuple[dict, dict]:
@@ -488,7 +511,7 @@ def measure(
             row["baseline: build"] = best("build", root, times, cache="off", baseline=True)
         if "validate" in only:
             row["validate, no cache"] = best("validate", root, times, cache="off")
-            row["validate, first run"] = best("validate", root, times, cache="cold")
+            row["validate, first run"], row["validate, first run, one process"] = first_runs(root, times)
             run_child("validate", root, cache="warm")  # fills the repository's cache
             row["validate"] = best("validate", root, times)
         if "build" in only:
@@ -562,6 +585,13 @@ _SEQUENCES = (
 )
 
 
+def _sequence(row: dict, first: str, then: str) -> str:
+    """CPU seconds of two operations run one after the other (workers' included), and wall seconds."""
+    cpu = row[first]["cpu"] + row[then]["cpu"]
+    wall = row[first]["seconds"] + row[then]["seconds"]
+    return f"{_fmt_s(cpu)} ({_fmt_s(wall)} wall)"
+
+
 def table(results: dict) -> str:
     sizes = results["sizes"]
     head = "| operation | " + " | ".join(f"{int(s):,} (n={r['records']:,})" for s, r in sizes.items()) + " |"
@@ -569,6 +599,7 @@ def table(results: dict) -> str:
     ops = [
         "validate, no cache",
         "validate, first run",
+        "validate, first run, one process",
         "validate",
         "build",
         "build, no cache",
@@ -593,12 +624,13 @@ def table(results: dict) -> str:
                 continue
             m = r[op]
             per = m["cpu"] / r["records"] * 1e6
-            cells.append(f"{_fmt_s(m['cpu'])} ({_fmt_s(m['seconds'])} wall), {per:.0f} us/rec, {m['peak_mb']:.0f} MB")
+            workers = f" (+{m['workers_mb']:.0f} MB a worker)" if m.get("workers_mb") else ""
+            cells.append(
+                f"{_fmt_s(m['cpu'])} ({_fmt_s(m['seconds'])} wall), {per:.0f} us/rec, {m['peak_mb']:.0f} MB{workers}"
+            )
         lines.append(f"| {op} | " + " | ".join(cells) + " |")
     for label, first, then in _SEQUENCES:
-        cells = [
-            _fmt_s(r[first]["cpu"] + r[then]["cpu"]) if first in r and then in r else "n/a" for r in sizes.values()
-        ]
+        cells = [_sequence(r, first, then) if first in r and then in r else "n/a" for r in sizes.values()]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     keys = list(next(iter(sizes.values())).get("load", {}))
     for key in keys:
@@ -633,9 +665,7 @@ def table(results: dict) -> str:
     items = list(sizes.items())
     for s, r in items:
         sums = "; ".join(
-            f"{label} {r[first]['cpu'] + r[then]['cpu']:.2f} s"
-            for label, first, then in _SEQUENCES
-            if first in r and then in r
+            f"{label} {_sequence(r, first, then)}" for label, first, then in _SEQUENCES if first in r and then in r
         )
         peaks = [r[op]["peak_mb"] for op in ("build", "build, no cache") if op in r]
         lines.append(f"- {int(s):,}: {sums}" + (f"; build peak {max(peaks):.0f} MB" if peaks else ""))
@@ -696,7 +726,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(
         f"minsec benchmark ({results['machine']}; min of {args.repeat} runs, 100k once): CPU seconds of the "
-        "process (user + system; what the machine's load changes least), wall time in brackets; minsec's "
+        "process and its workers (user + system; what the machine's load changes least), wall time in "
+        "brackets (what the workers shorten); minsec's "
         "bytecode written beforehand, as an installed copy has it\n"
     )
     print(table(results))

@@ -540,17 +540,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):  # a name no terminal can show is escaped, not a crash
             stream.reconfigure(errors="backslashreplace")
     args = parser().parse_args(argv)
+    from minsec import workers
     from minsec.paths import PathError
     from minsec.swap import CommittedInterrupt
+    from minsec.workers import WorkersError
 
     # validate and build make records, models and tables, which hold no cycles: the collector
     # would walk them all again between phases. Other commands (the site's templates, the
     # drafter's libraries) may make cyclic garbage, so they leave it running.
     paused = args.run in (cmd_validate, cmd_build)
     try:
+        if paused:
+            workers.count()  # a bad MINSEC_WORKERS is refused before any work
         with _HELD, paused_gc() if paused else contextlib.nullcontext():
             return args.run(args)
-    except (UsageError, PathError) as error:
+    except (UsageError, PathError, WorkersError) as error:
         _say(str(error))
         return EXIT_USAGE
     except BrokenPipeError:

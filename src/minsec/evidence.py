@@ -10,11 +10,13 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel
 
+from minsec import workers
 from minsec.fingerprint import (
     MAX_BYTES,
     NGRAM,
@@ -254,10 +256,12 @@ class Evidence:
             keys = [key for *_, key in pending]
             for start in range(0, len(keys), 500):
                 known.update(cache.get_many(keys[start : start + 500]))  # type: ignore[arg-type]
-        for index, fingerprint, normalised, key in pending:
-            if key in known:
-                continue
-            missing = fingerprint.first_missing(normalised)
+        unknown = [check for check in pending if check[3] not in known]
+        checks = [(fingerprint, normalised) for _, fingerprint, normalised, _ in unknown]
+        batches = [checks[start : start + _QUOTES_A_BATCH] for start in range(0, len(checks), _QUOTES_A_BATCH)]
+        with closing(workers.mapped(_first_missing, batches, least=_QUOTES_SHARED // _QUOTES_A_BATCH)) as results:
+            found = [missing for batch in results for missing in batch]
+        for (index, fingerprint, _, key), missing in zip(unknown, found, strict=True):
             if missing is None:
                 if cache is not None:
                     cache.remember_found(key)  # type: ignore[arg-type]
@@ -270,6 +274,16 @@ class Evidence:
                 f"{VERBATIM}"
             )
         return problems
+
+
+#: Quotes from which checking them against fingerprints is shared with workers (:mod:`minsec.workers`),
+#: which take them this many at a time.
+_QUOTES_SHARED = 1_000
+_QUOTES_A_BATCH = 100
+
+
+def _first_missing(checks: list[tuple[Fingerprint, str]]) -> list[tuple[int, str] | None]:
+    return [fingerprint.first_missing(normalised) for fingerprint, normalised in checks]
 
 
 def _source_problems(root: Path, loaded: LoadedRecord, corpus: Sequence[Path], evidence: Evidence):  # type: ignore[no-untyped-def]

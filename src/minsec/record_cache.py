@@ -40,6 +40,7 @@ import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
+from typing import Self
 
 #: Entries of a kind kept beyond those the last run used, before unused ones are dropped.
 SPARE_ENTRIES = 10_000
@@ -110,6 +111,8 @@ class Store:
         self._new: dict[bytes, bytes] = {}
         self._used: set[bytes] = set()
         self._salt = salt or b""
+        #: What a stand-in (see :meth:`recorder`) would have written, for its store to write.
+        self._recorded: list[tuple[bytes, bytes]] | None = None
         if folder is None or salt is None:
             return
         try:
@@ -132,7 +135,22 @@ class Store:
 
     @property
     def active(self) -> bool:
-        return self._connection is not None
+        return self._connection is not None or self._recorded is not None
+
+    def recorder(self) -> "Self":
+        """A stand-in for this store in a forked worker (see :mod:`minsec.workers`), which must
+        not use its connection: the same keys, nothing found, and what it would write kept
+        for :meth:`recorded`, so that this store writes it."""
+        stand_in = type(self).__new__(type(self))
+        Store.__init__(stand_in, None)
+        stand_in._salt = self._salt
+        stand_in._recorded = [] if self._connection is not None else None
+        return stand_in
+
+    def recorded(self) -> list[tuple[bytes, bytes]]:
+        """The (key, entry) pairs a stand-in would have written since this was last asked."""
+        found, self._recorded = self._recorded or [], [] if self._recorded is not None else None
+        return found
 
     @property
     def empty(self) -> bool:
@@ -169,7 +187,9 @@ class Store:
         self._used.update(keys)
 
     def put(self, key: bytes, data: bytes) -> None:
-        if self._connection is not None:
+        if self._recorded is not None:
+            self._recorded.append((key, data))
+        elif self._connection is not None:
             self._new[key] = data
             if len(self._new) >= min(BATCH, self.batch):
                 self._write_new()

@@ -3,16 +3,19 @@
 import difflib
 import hashlib
 import os
+import pickle
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from minsec import workers
 from minsec.draft.marker import MARKER
 from minsec.gc_pause import paused_gc
 from minsec.models import (
@@ -507,9 +510,14 @@ def _from_chunk(reads: list[_Read], digests: list[bytes], records: list[Record] 
         type(record) is read.model and record.id == read.stem for record, read in zip(records, reads, strict=True)
     ):
         return None
+    return _loaded(records, [(read.file, read.path, digest) for read, digest in zip(reads, digests, strict=True)])
+
+
+def _loaded(records: list[Record], files: list[tuple[str, str, bytes]]) -> list[LoadedRecord]:
+    """Each record with its (file, path, digest), its lines found from the file when a message needs them."""
     return [
-        LoadedRecord(read.path, record, Document({}, None, _Reread(read.file, digest)), False, digest)
-        for read, digest, record in zip(reads, digests, records, strict=True)
+        LoadedRecord(path, record, Document({}, None, _Reread(file, digest)), False, digest)
+        for record, (file, path, digest) in zip(records, files, strict=True)
     ]
 
 
@@ -539,6 +547,87 @@ def _made(
     return made
 
 
+def _chunk(
+    root: Path,
+    chunk_paths: list[str],
+    known: Mapping[str, bytes] | None,
+    cache: RecordCache,
+    chunks: RecordChunks,
+    folders_checked: set[str],
+    problems: list[Problem],
+) -> list[LoadedRecord]:
+    """The records of one chunk of files: kept whole in the cache, else made file by file (and
+    then kept, if every file made a record); the files' problems are added to ``problems``."""
+    reads = [_read_bytes(root, file, folders_checked, known) for file in chunk_paths]
+    digests = [_digest_of(read, known) for read in reads]
+    chunk = _chunk_key(chunks, reads, digests)
+    records = chunks.get_records(chunk, len(reads)) if chunk else None
+    kept = _from_chunk(reads, digests, records)  # type: ignore[arg-type]
+    if kept is not None:
+        cache.keep([cache.key(digest) for digest in digests])  # their parsed data stays
+        return kept
+    made = _made(root, reads, digests, cache, folders_checked, problems)
+    # Kept only if every file made a record from the bytes the key names (a file read
+    # again, changed since its digest was taken, may now hold a marker: not kept).
+    if chunk and [r.digest for r in made] == digests:
+        chunks.put_records(chunk, [r.record for r in made])
+    return made
+
+
+#: Chunks (about 300 files each) from which reading them is shared with workers (:mod:`minsec.workers`).
+_CHUNKS_SHARED = 4
+
+
+class _ChunkRead:
+    """One chunk's records and problems, made where the cache could not be asked (a forked
+    worker), with what to write to the cache: the parsed files and the chunk's records. Sent
+    to the parent, a chunk kept whole travels once, as the pickled records the cache keeps."""
+
+    __slots__ = ("files", "kept", "loaded", "parsed", "problems")
+
+    def __init__(
+        self,
+        files: list[str],
+        loaded: list[LoadedRecord],
+        problems: list[Problem],
+        parsed: list[tuple[bytes, bytes]],
+        kept: tuple[bytes, bytes] | None,
+    ) -> None:
+        self.files, self.loaded, self.problems, self.parsed, self.kept = files, loaded, problems, parsed, kept
+
+    def __reduce__(self) -> tuple:
+        if self.kept is None:
+            return _ChunkRead, (self.files, self.loaded, self.problems, self.parsed, None)
+        # Kept: every file made a record, in order (see _chunk).
+        paths = [(file, r.path, r.digest) for file, r in zip(self.files, self.loaded, strict=True)]
+        return _kept_chunk, (paths, self.problems, self.parsed, self.kept)
+
+
+def _kept_chunk(
+    files: list[tuple[str, str, bytes]],
+    problems: list[Problem],
+    parsed: list[tuple[bytes, bytes]],
+    kept: tuple[bytes, bytes],
+) -> _ChunkRead:
+    records = pickle.loads(kept[1])  # from this process's own fork: no stranger's bytes
+    return _ChunkRead([file for file, _, _ in files], _loaded(records, files), problems, parsed, kept)
+
+
+def _chunk_elsewhere(
+    root: Path,
+    known: Mapping[str, bytes] | None,
+    cache: RecordCache,
+    chunks: RecordChunks,
+    folders_checked: set[str],
+    chunk_paths: list[str],
+) -> _ChunkRead:
+    """:func:`_chunk` with stand-ins for the caches (see :meth:`minsec.record_cache.Store.recorder`)."""
+    problems: list[Problem] = []
+    loaded = _chunk(root, chunk_paths, known, cache, chunks, folders_checked, problems)
+    kept = chunks.recorded()
+    return _ChunkRead(chunk_paths, loaded, problems, cache.recorded(), kept[0] if kept else None)
+
+
 def read_records(
     root: Path, files: Iterable[Path] | None = None, known: Mapping[str, bytes] | None = None
 ) -> tuple[list[LoadedRecord], list[Problem]]:
@@ -557,22 +646,21 @@ def read_records(
     try:
         with paused_gc():
             every = _record_paths(root) if files is None else [str(file) for file in files]
-            for chunk_paths in _chunks(every):
-                reads = [_read_bytes(root, file, folders_checked, known) for file in chunk_paths]
-                digests = [_digest_of(read, known) for read in reads]
-                chunk = _chunk_key(chunks, reads, digests)
-                records = chunks.get_records(chunk, len(reads)) if chunk else None
-                kept = _from_chunk(reads, digests, records)  # type: ignore[arg-type]
-                if kept is not None:
-                    loaded.extend(kept)
-                    cache.keep([cache.key(digest) for digest in digests])  # their parsed data stays
-                    continue
-                made = _made(root, reads, digests, cache, folders_checked, problems)
-                loaded.extend(made)
-                # Kept only if every file made a record from the bytes the key names (a file read
-                # again, changed since its digest was taken, may now hold a marker: not kept).
-                if chunk and [r.digest for r in made] == digests:
-                    chunks.put_records(chunk, [r.record for r in made])
+            cut = list(_chunks(every))
+            # Shared with workers only when the cache holds nothing to look up (a first run).
+            if workers.shared(len(cut), _CHUNKS_SHARED) and cache.empty and chunks.empty:
+                read = partial(_chunk_elsewhere, root, known, cache.recorder(), chunks.recorder(), folders_checked)
+                with closing(workers.mapped(read, cut, least=_CHUNKS_SHARED)) as results:
+                    for result in results:
+                        loaded.extend(result.loaded)
+                        problems.extend(result.problems)
+                        for key, data in result.parsed:
+                            cache.put(key, data)
+                        if result.kept is not None:
+                            chunks.put(*result.kept)
+            else:
+                for chunk_paths in cut:
+                    loaded.extend(_chunk(root, chunk_paths, known, cache, chunks, folders_checked, problems))
     finally:
         cache.save(prune=files is None)
         chunks.save(prune=files is None)

@@ -1,0 +1,247 @@
+"""Forked workers (minsec.workers) give exactly what one process gives, whatever happens to them."""
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from conftest import CLAIM_ID, MiniRepo, write_record
+from minsec import evidence, record_files, workers
+from minsec.evidence import check_evidence
+from minsec.record_files import read_records
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers run only on Linux")
+
+
+@pytest.fixture(autouse=True)
+def _python_threads_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test process has imported numpy and pyarrow, whose idle threads keep minsec from
+    forking (a minsec command imports neither before it reads records; see the test in a fresh
+    interpreter below): here only Python's own threads count."""
+    monkeypatch.setattr(workers, "_other_threads", lambda: threading.active_count() > 1)
+
+
+def test_a_command_forks_and_a_process_with_another_thread_does_not() -> None:
+    code = (
+        "import threading, minsec.cli, minsec.validate, minsec.build, minsec.workers as w; print(w._can_fork()); "
+        "done = threading.Event(); threading.Thread(target=done.wait).start(); print(w._can_fork()); done.set()"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert found == ["True", "False"]
+
+
+def _pid_and_square(number: int) -> tuple[int, int]:
+    return os.getpid(), number * number
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_results_come_in_order_each_from_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "3")
+    results = list(workers.mapped(_pid_and_square, range(50), least=2))
+    assert [square for _, square in results] == [number * number for number in range(50)]
+    pids = [pid for pid, _ in results]
+    assert len(set(pids)) == 3 and os.getpid() not in pids
+    assert pids == [pids[number % 3] for number in range(50)]  # item i by worker i % 3
+    assert all(_gone(pid) for pid in set(pids))
+
+
+@pytest.mark.parametrize(
+    ("setting", "items", "least"),
+    [("1", 50, 2), ("2", 9, 10), ("2", 1, 1), ("2", 0, 0)],
+    ids=["one-process", "too-few-items", "one-item", "no-items"],
+)
+def test_no_worker_when_one_process_or_few_items(
+    monkeypatch: pytest.MonkeyPatch, setting: str, items: int, least: int
+) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", setting)
+    results = list(workers.mapped(_pid_and_square, range(items), least=least))
+    assert results == [(os.getpid(), number * number) for number in range(items)]
+
+
+def test_no_worker_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "2")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        results = list(workers.mapped(_pid_and_square, range(20), least=2))
+    finally:
+        release.set()
+        other.join()
+    assert results == [(os.getpid(), number * number) for number in range(20)]
+
+
+def test_a_killed_worker_leaves_the_rest_of_its_items_to_the_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "2")
+    parent = os.getpid()
+
+    def dies_at_seven(number: int) -> tuple[int, int]:
+        if number == 7 and os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _pid_and_square(number)
+
+    results = list(workers.mapped(dies_at_seven, range(20), least=2))
+    assert [square for _, square in results] == [number * number for number in range(20)]
+    # Worker 1 sent items 1, 3 and 5; the parent made 7 and every later odd item.
+    assert [pid == parent for pid, _ in results] == [number % 2 == 1 and number >= 7 for number in range(20)]
+
+
+def test_an_error_in_a_worker_is_raised_only_if_the_parent_meets_it_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "2")
+    parent = os.getpid()
+
+    def fails_in_a_worker(number: int) -> int:
+        if number == 4 and os.getpid() != parent:
+            raise MemoryError("only in the worker")
+        return number * number
+
+    assert list(workers.mapped(fails_in_a_worker, range(12), least=2)) == [n * n for n in range(12)]
+
+    started: list[int] = []
+
+    def fails_everywhere(number: int) -> tuple[int, int]:
+        if number == 4:
+            raise ValueError("item 4")
+        return _pid_and_square(number)
+
+    with pytest.raises(ValueError, match="item 4"):
+        for pid, _ in workers.mapped(fails_everywhere, range(12), least=2):
+            started.append(pid)
+    assert started and all(_gone(pid) for pid in set(started))
+
+
+def test_closing_early_stops_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "2")
+    with closing(workers.mapped(_pid_and_square, range(1000), least=2)) as results:
+        pids = {next(results)[0], next(results)[0]}
+    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
+
+
+@pytest.mark.parametrize("setting", ["0", "-1", "two", "2.5", "1025", "1e3"])
+def test_a_setting_that_is_not_a_number_of_processes_is_refused(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", setting)
+    with pytest.raises(workers.WorkersError, match=rf"^MINSEC_WORKERS={setting!r} is not a number of processes"):
+        list(workers.mapped(_pid_and_square, range(3), least=2))
+
+
+def test_the_command_line_names_a_bad_setting_in_one_line(mini_repo: MiniRepo, run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "many")
+    code, out, err = run_cli("validate", "--root", mini_repo.root)
+    assert code == 2 and out == ""
+    assert err == (
+        "minsec: MINSEC_WORKERS='many' is not a number of processes from 1 to 1024; "
+        "set it to 1 to work in one process, or unset it\n"
+    )
+
+
+def test_the_default_is_one_process_per_usable_processor(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MINSEC_WORKERS", raising=False)
+    assert workers.count() == min(len(os.sched_getaffinity(0)), workers.MOST)
+    monkeypatch.setenv("MINSEC_WORKERS", " 3 ")
+    assert workers.count() == 3
+
+
+# --- reading records and checking quotes with workers -----------------------------------
+
+
+def _many_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of a few files, shared from two chunks on: the small repository then goes to the workers."""
+    monkeypatch.setattr(record_files, "_BATCH", 2)
+    monkeypatch.setattr(record_files, "_CHUNKS_SHARED", 2)
+
+
+def _damaged(repo: MiniRepo) -> None:
+    """The small repository with a broken file, a file in no record folder, an invalid record
+    and a record whose quote is not in its source."""
+    (repo.root / "records" / "deals" / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    (repo.root / "records" / "stray.yaml").write_text("id: stray\n", encoding="utf-8")
+    write_record(repo.root, "actors", {"id": "no-kind-given", "name": "Nobody"})
+    repo.rewrite(CLAIM_ID, lambda data: data["citations"][0].update(quote="words this source never wrote down"))
+
+
+def _read(root: Path, cache: Path | None, monkeypatch: pytest.MonkeyPatch, setting: str) -> tuple:
+    monkeypatch.setenv("MINSEC_WORKERS", setting)
+    monkeypatch.setenv("MINSEC_CACHE_DIR", str(cache) if cache else "")
+    loaded, problems = read_records(root)
+    found = check_evidence(root, loaded, every_record=True)
+    lines = [[r.line_of(name) for name in ("id", "citations")] for r in loaded]
+    return [(r.path, r.record, r.digest, r.marked) for r in loaded], problems, lines, found.problems
+
+
+def _cached(folder: Path) -> dict[str, set[bytes]]:
+    with sqlite3.connect(folder / "records.sqlite3") as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: {key for (key,) in connection.execute(f"SELECT digest FROM {t}")} for t in tables}
+
+
+@pytest.mark.parametrize("with_cache", [True, False], ids=["cache", "no-cache"])
+def test_records_and_quotes_checked_by_workers_are_those_of_one_process(
+    mini_repo: MiniRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_cache: bool
+) -> None:
+    _damaged(mini_repo)
+    _many_chunks(monkeypatch)
+    monkeypatch.setattr(evidence, "_QUOTES_SHARED", 2)
+    monkeypatch.setattr(evidence, "_QUOTES_A_BATCH", 1)
+    alone_cache, shared_cache = (tmp_path / "alone", tmp_path / "shared") if with_cache else (None, None)
+    alone = _read(mini_repo.root, alone_cache, monkeypatch, "1")
+    forks: list[int] = []
+    mapped = workers.mapped
+
+    def watched(function, items, least):  # type: ignore[no-untyped-def]
+        yield from mapped(function, items, least)
+        forks.append(len(items))
+
+    monkeypatch.setattr(workers, "mapped", watched)
+    shared = _read(mini_repo.root, shared_cache, monkeypatch, "3")
+    assert len(forks) == 2 and min(forks) >= 2  # both the reading and the quote check were shared
+    assert shared == alone
+    records, problems, _, quote_problems = shared
+    assert len(records) == len(mini_repo.records)
+    assert {p.path for p in problems} == {
+        "records/deals/broken.yaml",
+        "records/stray.yaml",
+        "records/actors/no-kind-given.yaml",
+    }
+    assert [p.field for p in quote_problems] == ["citations[0].quote"]
+    if with_cache:
+        assert _cached(shared_cache) == _cached(alone_cache)  # type: ignore[arg-type]
+        parsed: list[bytes] = []
+        load_document = record_files.load_document
+        monkeypatch.setattr(record_files, "load_document", lambda raw: parsed.append(raw) or load_document(raw))
+        again = _read(mini_repo.root, shared_cache, monkeypatch, "3")
+        assert again[:2] == alone[:2]
+        assert parsed == [b"id: [unclosed\n"]  # only the broken file: what the workers parsed was cached
+
+
+def test_a_worker_killed_while_reading_changes_nothing(
+    mini_repo: MiniRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _damaged(mini_repo)
+    _many_chunks(monkeypatch)
+    alone = _read(mini_repo.root, tmp_path / "alone", monkeypatch, "1")
+    parent, chunk = os.getpid(), record_files._chunk
+
+    def killed(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return chunk(*args)
+
+    monkeypatch.setattr(record_files, "_chunk", killed)
+    shared = _read(mini_repo.root, tmp_path / "shared", monkeypatch, "2")
+    assert shared == alone
+    assert _cached(tmp_path / "shared") == _cached(tmp_path / "alone")
+    shutil.rmtree(tmp_path / "shared")
