@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -129,6 +130,40 @@ def test_closing_early_stops_every_worker(monkeypatch: pytest.MonkeyPatch) -> No
     with closing(workers.mapped(_pid_and_square, range(1000), least=2)) as results:
         pids = {next(results)[0], next(results)[0]}
     assert len(pids) == 2 and all(_gone(pid) for pid in pids)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def test_workers_end_soon_after_their_parent_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, time\n"
+        "from minsec import workers\n"
+        "os.environ['MINSEC_WORKERS'] = '2'\n"
+        "def slow(number):\n"
+        "    time.sleep(0.02)\n"
+        "    return os.getpid()\n"
+        "for pid in workers.mapped(slow, range(2000), least=2):\n"
+        "    print(pid, flush=True)\n",
+        encoding="utf-8",
+    )
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as parent:
+        assert parent.stdout is not None
+        pids = {int(parent.stdout.readline()), int(parent.stdout.readline())}
+        assert len(pids) == 2 and all(_running(pid) for pid in pids)
+        parent.kill()
+    for _ in range(500):  # 2000 items of 20 ms: a worker left running would take 20 s
+        if not any(_running(pid) for pid in pids):
+            break
+        time.sleep(0.01)
+    assert not any(_running(pid) for pid in pids)
 
 
 @pytest.mark.parametrize("setting", ["0", "-1", "two", "2.5", "1025", "1e3"])
