@@ -15,7 +15,8 @@ and rewrites only the id and reference scalars in each file's text, so a field a
 model is cloned as written. Times are the minimum of ``--repeat`` runs (the machine is
 shared and noisy), as CPU seconds (the process's and those of the workers it forks: see
 ``minsec.workers``) and wall seconds, which the workers shorten and CPU seconds do not show;
-peak memory is the subprocess's maximum resident set size, and its largest worker's beside it.
+peak memory is the subprocess's maximum resident set size, and its largest worker's beside it
+(which counts the pages the worker still shares with the process it was forked from).
 """
 
 from __future__ import annotations
