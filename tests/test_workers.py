@@ -73,6 +73,20 @@ def test_no_worker_when_one_process_or_few_items(
     assert results == [(os.getpid(), number * number) for number in range(items)]
 
 
+def _shared_inside(number: int) -> list[list[int]]:
+    inner = [number, -number]
+    return [inner, inner, [number]]
+
+
+def test_results_that_share_objects_arrive_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each result is a pickle of its own: one that refers back to an object of its own must not
+    find an object of an earlier result (an unpickler kept across results did)."""
+    monkeypatch.setenv("MINSEC_WORKERS", "2")
+    results = list(workers.mapped(_shared_inside, range(10), least=2))
+    assert results == [_shared_inside(number) for number in range(10)]
+    assert all(result[0] is result[1] for result in results)
+
+
 def test_no_worker_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "2")
     release = threading.Event()

@@ -80,7 +80,6 @@ class _Worker:
 
     def __init__(self, function: Callable[[Item], Result], items: Sequence[Item]) -> None:
         self.pid = 0
-        self._results: pickle.Unpickler | None = None
         self._pipe: IO[bytes] | None = None
         try:
             reading, writing = os.pipe()
@@ -101,22 +100,23 @@ class _Worker:
             _work(function, items, writing)
         os.close(writing)
         self._pipe = open(reading, "rb")  # noqa: SIM115 - closed by stop()
-        self._results = pickle.Unpickler(self._pipe)
 
     def next(self) -> tuple[bool, object]:
         """(True, the next result), or (False, None) if there is none: the worker failed, was
         killed or could not start (it is then stopped, and its other items are the caller's)."""
-        if self._results is None:
+        if self._pipe is None:
             return False, None
         try:
-            return True, self._results.load()
+            # An unpickler for each result, as the worker's pickler forgets each result once
+            # sent: a kept unpickler would take a reference back within a result for an object
+            # of an earlier one (and keep every earlier result alive).
+            return True, pickle.Unpickler(self._pipe).load()
         except Exception:  # a worker that died mid-way: whatever it sent is incomplete
             self.stop()
             return False, None
 
     def stop(self) -> None:
         """End the worker if it still runs, and close its pipe."""
-        self._results = None
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None
