@@ -50,6 +50,21 @@ def _gone(pid: int) -> bool:
     return False
 
 
+def test_no_more_workers_than_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINSEC_WORKERS", "8")
+    started: list[int] = []
+    start = workers._Worker.__init__
+
+    def counted(self, function, items) -> None:  # type: ignore[no-untyped-def]
+        started.append(len(items))
+        start(self, function, items)
+
+    monkeypatch.setattr(workers._Worker, "__init__", counted)
+    results = list(workers.mapped(_pid_and_square, range(3), least=2))
+    assert [square for _, square in results] == [0, 1, 4]
+    assert started == [1, 1, 1]
+
+
 def test_results_come_in_order_each_from_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "3")
     results = list(workers.mapped(_pid_and_square, range(50), least=2))
@@ -180,7 +195,7 @@ def test_workers_end_soon_after_their_parent_is_killed(tmp_path: Path) -> None:
     assert not any(_running(pid) for pid in pids)
 
 
-@pytest.mark.parametrize("setting", ["0", "-1", "two", "2.5", "1025", "1e3"])
+@pytest.mark.parametrize("setting", ["0", "-1", "two", "2.5", "1025", "1e3", "\u00b2", "\u0663"])
 def test_a_setting_that_is_not_a_number_of_processes_is_refused(monkeypatch: pytest.MonkeyPatch, setting: str) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", setting)
     with pytest.raises(workers.WorkersError, match=rf"^MINSEC_WORKERS={setting!r} is not a number of processes"):

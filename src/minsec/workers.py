@@ -43,7 +43,7 @@ def count() -> int:
     this process may run on (at most :data:`MOST`)."""
     chosen = os.environ.get(VARIABLE, "").strip()
     if chosen:
-        if not chosen.isdigit() or not 1 <= int(chosen) <= 1024:
+        if not (chosen.isascii() and chosen.isdigit() and 1 <= int(chosen) <= 1024):
             raise WorkersError(
                 f"{VARIABLE}={chosen!r} is not a number of processes from 1 to 1024; "
                 "set it to 1 to work in one process, or unset it"
@@ -164,10 +164,10 @@ def mapped(function: Callable[[Item], Result], items: Sequence[Item], least: int
     may be used; else here. ``function`` must not change anything the caller reads afterwards:
     a worker's changes stay in the worker. Close the iterator (``contextlib.closing``) if it
     may not be read to its end, so that no worker outlives it."""
-    processes = count()
     if not shared(len(items), least):
         yield from map(function, items)
         return
+    processes = min(count(), len(items))
     workers: list[_Worker] = []
     try:
         for number in range(processes):
