@@ -15,6 +15,7 @@ import pytest
 
 from conftest import CLAIM_ID, MiniRepo, write_record
 from minsec import evidence, record_files, workers
+from minsec.draft.marker import MARKER
 from minsec.evidence import check_evidence
 from minsec.record_files import read_records
 
@@ -309,3 +310,32 @@ def test_a_worker_killed_while_reading_changes_nothing(
     assert shared == alone
     assert _cached(tmp_path / "shared") == _cached(tmp_path / "alone")
     shutil.rmtree(tmp_path / "shared")
+
+
+def test_file_digests_taken_by_workers_are_those_of_one_process(
+    mini_repo: MiniRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _many_chunks(monkeypatch)
+    monkeypatch.setenv("MINSEC_WORKERS", "1")
+    alone = record_files.file_digests(mini_repo.root)
+    monkeypatch.setenv("MINSEC_WORKERS", "3")
+    used: list[int] = []
+    mapped = workers.mapped
+
+    def watched(function, items, least):  # type: ignore[no-untyped-def]
+        used.append(workers.shared(len(items), least))
+        yield from mapped(function, items, least)
+
+    monkeypatch.setattr(workers, "mapped", watched)
+    assert alone and record_files.file_digests(mini_repo.root) == alone
+    assert used == [True]
+    files = sorted((mini_repo.root / "records").rglob("*.yaml"))
+    assert [path for path, _ in alone] == [f.relative_to(mini_repo.root).as_posix() for f in files]
+    # A file that is no record as it is, or holds the draft marker: no digests at all.
+    last = files[-1]
+    last.write_text(last.read_text(encoding="utf-8") + f"# {MARKER}\n", encoding="utf-8")
+    assert record_files.file_digests(mini_repo.root) is None
+    last.write_text("id: [unclosed\n", encoding="utf-8")
+    assert record_files.file_digests(mini_repo.root) is not None  # readable: parsing is not its job
+    (mini_repo.root / "records" / "stray.yaml").write_text("id: stray\n", encoding="utf-8")
+    assert record_files.file_digests(mini_repo.root) is None

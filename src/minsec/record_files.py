@@ -475,12 +475,29 @@ def file_digests(root: Path) -> list[tuple[str, bytes]] | None:
     them, without parsing any; None if a file cannot be a record as it is (a link, a misplaced
     file, an unreadable or oversized one) or holds the review marker of ``minsec draft``."""
     found: list[tuple[str, bytes]] = []
-    folders_checked: set[str] = set()
-    for file in _record_paths(root):
-        read = _read_bytes(root, file, folders_checked)
-        if isinstance(read, list) or _MARKER in read.raw:
+    for digests in _digests(root, list(_chunks(_record_paths(root)))):
+        if None in digests:
             return None
-        found.append((read.path, file_digest(read.raw)))
+        found.extend(digests)  # type: ignore[arg-type]
+    return found
+
+
+def _digests(root: Path, cut: list[list[str]]) -> Iterator[list[tuple[str, bytes] | None]]:
+    """For each chunk of files, (path, :func:`file_digest`) of each file, or None for one that
+    is no record as it is or holds the draft marker; reading and hashing 100,000 files is
+    shared with workers (:mod:`minsec.workers`)."""
+    with closing(workers.mapped(partial(_chunk_digests, root, set()), cut, least=_CHUNKS_SHARED)) as results:
+        yield from results
+
+
+def _chunk_digests(root: Path, folders_checked: set[str], chunk_paths: list[str]) -> list[tuple[str, bytes] | None]:
+    found: list[tuple[str, bytes] | None] = []
+    for file in chunk_paths:
+        read = _read_bytes(root, file, folders_checked)
+        if isinstance(read, list) or _MARKER in read.raw:  # type: ignore[operator]
+            found.append(None)
+        else:
+            found.append((read.path, file_digest(read.raw)))  # type: ignore[arg-type]
     return found
 
 
