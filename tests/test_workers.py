@@ -339,3 +339,30 @@ def test_file_digests_taken_by_workers_are_those_of_one_process(
     assert record_files.file_digests(mini_repo.root) is not None  # readable: parsing is not its job
     (mini_repo.root / "records" / "stray.yaml").write_text("id: stray\n", encoding="utf-8")
     assert record_files.file_digests(mini_repo.root) is None
+
+
+def test_records_the_drafter_reads_with_workers_are_those_read_in_one_process(
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from minsec.draft import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_BATCH", 7)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    paths = sorted((repo_root / "records").glob("*/*.yaml"))
+    middle = len(paths) // 2
+    paths.insert(middle, broken)
+    monkeypatch.setenv("MINSEC_WORKERS", "1")
+    alone = gazetteer._read_records(paths, None)
+    assert alone.count(None) == 1 and alone[middle] is None
+    monkeypatch.setenv("MINSEC_WORKERS", "3")
+    used: list[bool] = []
+    mapped = workers.mapped
+
+    def watched(function, items, least):  # type: ignore[no-untyped-def]
+        used.append(workers.shared(len(items), least))
+        yield from mapped(function, items, least)
+
+    monkeypatch.setattr(workers, "mapped", watched)
+    assert gazetteer._read_records(paths, None) == alone
+    assert used == [True]

@@ -163,8 +163,10 @@ def _record_files(folder: Path) -> list[Path]:
     return [folder / name for name in names]
 
 
-#: Record files looked up in the cache at once.
+#: Record files looked up in the cache at once, or parsed by a worker at once.
 _BATCH = 500
+#: Batches from which parsing them, with no cache to ask, is shared with workers (:mod:`minsec.workers`).
+_BATCHES_SHARED = 2
 
 
 def _read_records(paths: list[Path], parsed: "RecordCache | None") -> list[dict | None]:
@@ -173,26 +175,36 @@ def _read_records(paths: list[Path], parsed: "RecordCache | None") -> list[dict 
     records cannot stall drafting. A file a validate or build parsed before is taken from their
     cache of parsed files; others are parsed, not added to it (writing 100,000 entries cost a
     drafter more than half again the time of parsing them). Dates stay the text the file
-    writes, as the models read them. ``parsed`` None: parse every file."""
+    writes, as the models read them. ``parsed`` None: parse every file, shared with workers."""
+    from minsec import workers
+
+    batches = [paths[start : start + _BATCH] for start in range(0, len(paths), _BATCH)]
+    if parsed is None:
+        with contextlib.closing(workers.mapped(_parsed, batches, least=_BATCHES_SHARED)) as results:
+            return [data for batch in results for data in batch]
+    return [data for batch in batches for data in _parsed(batch, parsed)]
+
+
+def _parsed(paths: list[Path], parsed: "RecordCache | None" = None) -> list[dict | None]:
+    """:func:`_read_records` of one batch of files, taking what ``parsed`` holds."""
     from minsec.record_files import file_digest
     from minsec.yaml_loader import YamlError, load_document, read_capped
 
+    raws: list[bytes | None] = []
+    for path in paths:
+        try:
+            raws.append(read_capped(path))
+        except (OSError, YamlError):
+            raws.append(None)
+    keys = [parsed.key(file_digest(raw)) if raw is not None and parsed is not None else b"" for raw in raws]
+    found = parsed.get_many_data([key for key in keys if key]) if parsed is not None else {}
     out: list[dict | None] = []
-    for start in range(0, len(paths), _BATCH):
-        raws: list[bytes | None] = []
-        for path in paths[start : start + _BATCH]:
-            try:
-                raws.append(read_capped(path))
-            except (OSError, YamlError):
-                raws.append(None)
-        keys = [parsed.key(file_digest(raw)) if raw is not None and parsed is not None else b"" for raw in raws]
-        found = parsed.get_many_data([key for key in keys if key]) if parsed is not None else {}
-        for raw, key in zip(raws, keys, strict=True):
-            data = found.get(key)
-            if data is None and raw is not None:
-                with contextlib.suppress(YamlError):
-                    data = load_document(raw).data
-            out.append(data)
+    for raw, key in zip(raws, keys, strict=True):
+        data = found.get(key)
+        if data is None and raw is not None:
+            with contextlib.suppress(YamlError):
+                data = load_document(raw).data
+        out.append(data)
     return out
 
 
