@@ -30,6 +30,20 @@ def _python_threads_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workers, "_other_threads", lambda: threading.active_count() > 1)
 
 
+@pytest.fixture
+def shared_calls(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of ``workers.mapped`` from here on shares its items with workers."""
+    calls: list[bool] = []
+    mapped = workers.mapped
+
+    def watched(function, items, least):  # type: ignore[no-untyped-def]
+        calls.append(workers.shared(len(items), least))
+        yield from mapped(function, items, least)
+
+    monkeypatch.setattr(workers, "mapped", watched)
+    return calls
+
+
 def test_a_command_forks_and_a_process_with_another_thread_does_not() -> None:
     code = (
         "import threading, minsec.cli, minsec.validate, minsec.build, minsec.workers as w; print(w._can_fork()); "
@@ -255,7 +269,7 @@ def _cached(folder: Path) -> dict[str, set[bytes]]:
 
 @pytest.mark.parametrize("with_cache", [True, False], ids=["cache", "no-cache"])
 def test_records_and_quotes_checked_by_workers_are_those_of_one_process(
-    mini_repo: MiniRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_cache: bool
+    mini_repo: MiniRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_cache: bool, shared_calls: list[bool]
 ) -> None:
     _damaged(mini_repo)
     _many_chunks(monkeypatch)
@@ -263,16 +277,9 @@ def test_records_and_quotes_checked_by_workers_are_those_of_one_process(
     monkeypatch.setattr(evidence, "_QUOTES_A_BATCH", 1)
     alone_cache, shared_cache = (tmp_path / "alone", tmp_path / "shared") if with_cache else (None, None)
     alone = _read(mini_repo.root, alone_cache, monkeypatch, "1")
-    forks: list[int] = []
-    mapped = workers.mapped
-
-    def watched(function, items, least):  # type: ignore[no-untyped-def]
-        yield from mapped(function, items, least)
-        forks.append(len(items))
-
-    monkeypatch.setattr(workers, "mapped", watched)
     shared = _read(mini_repo.root, shared_cache, monkeypatch, "3")
-    assert len(forks) == 2 and min(forks) >= 2  # both the reading and the quote check were shared
+    # Alone, the quote check in one process (the reading did not ask); then both shared.
+    assert shared_calls == [False, True, True]
     assert shared == alone
     records, problems, _, quote_problems = shared
     assert len(records) == len(mini_repo.records)
@@ -313,22 +320,14 @@ def test_a_worker_killed_while_reading_changes_nothing(
 
 
 def test_file_digests_taken_by_workers_are_those_of_one_process(
-    mini_repo: MiniRepo, monkeypatch: pytest.MonkeyPatch
+    mini_repo: MiniRepo, monkeypatch: pytest.MonkeyPatch, shared_calls: list[bool]
 ) -> None:
     _many_chunks(monkeypatch)
     monkeypatch.setenv("MINSEC_WORKERS", "1")
     alone = record_files.file_digests(mini_repo.root)
     monkeypatch.setenv("MINSEC_WORKERS", "3")
-    used: list[int] = []
-    mapped = workers.mapped
-
-    def watched(function, items, least):  # type: ignore[no-untyped-def]
-        used.append(workers.shared(len(items), least))
-        yield from mapped(function, items, least)
-
-    monkeypatch.setattr(workers, "mapped", watched)
     assert alone and record_files.file_digests(mini_repo.root) == alone
-    assert used == [True]
+    assert shared_calls == [False, True]
     files = sorted((mini_repo.root / "records").rglob("*.yaml"))
     assert [path for path, _ in alone] == [f.relative_to(mini_repo.root).as_posix() for f in files]
     # A file that is no record as it is, or holds the draft marker: no digests at all.
@@ -342,7 +341,7 @@ def test_file_digests_taken_by_workers_are_those_of_one_process(
 
 
 def test_records_the_drafter_reads_with_workers_are_those_read_in_one_process(
-    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    repo_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_calls: list[bool]
 ) -> None:
     from minsec.draft import gazetteer
 
@@ -356,13 +355,5 @@ def test_records_the_drafter_reads_with_workers_are_those_read_in_one_process(
     alone = gazetteer._read_records(paths, None)
     assert alone.count(None) == 1 and alone[middle] is None
     monkeypatch.setenv("MINSEC_WORKERS", "3")
-    used: list[bool] = []
-    mapped = workers.mapped
-
-    def watched(function, items, least):  # type: ignore[no-untyped-def]
-        used.append(workers.shared(len(items), least))
-        yield from mapped(function, items, least)
-
-    monkeypatch.setattr(workers, "mapped", watched)
     assert gazetteer._read_records(paths, None) == alone
-    assert used == [True]
+    assert shared_calls == [False, True]
