@@ -20,7 +20,7 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import IO, TypeVar
 
 Item = TypeVar("Item")
@@ -157,7 +157,7 @@ def shared(items: int, least: int) -> bool:
     return count() > 1 and items >= max(least, 2) and _can_fork()
 
 
-def mapped(function: Callable[[Item], Result], items: Sequence[Item], least: int) -> Iterator[Result]:
+def mapped(function: Callable[[Item], Result], items: Sequence[Item], least: int) -> Generator[Result, None, None]:
     """``function(item)`` for each of ``items``, in order: computed by forked workers, item
     ``i`` by worker ``i % workers`` (neighbouring items cost alike), while this process reads
     their results in turn, when there are at least ``least`` items and more than one process
