@@ -145,6 +145,28 @@ def test_a_killed_worker_leaves_the_rest_of_its_items_to_the_parent(monkeypatch:
     assert [pid == parent for pid, _ in results] == [number % 2 == 1 and number >= 7 for number in range(20)]
 
 
+@pytest.mark.parametrize("failing", ["fork", "pipe"])
+def test_no_process_or_pipe_to_be_had_leaves_the_work_to_the_parent(
+    monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A full process table (fork: EAGAIN) or descriptor table (pipe: EMFILE) for the second of
+    three workers is no error: its items are the parent's, the others' the workers'."""
+    monkeypatch.setenv("MINSEC_WORKERS", "3")
+    calls: list[int] = []
+    real = getattr(os, failing)
+
+    def refused_once(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real(*args)
+
+    monkeypatch.setattr(os, failing, refused_once)
+    results = list(workers.mapped(_pid_and_square, range(12), least=2))
+    assert [square for _, square in results] == [number * number for number in range(12)]
+    assert [pid == os.getpid() for pid, _ in results] == [number % 3 == 1 for number in range(12)]
+
+
 def test_an_error_in_a_worker_is_raised_only_if_the_parent_meets_it_too(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "2")
     parent = os.getpid()
