@@ -1,5 +1,6 @@
 """Forked workers (minsec.workers) give exactly what one process gives, whatever happens to them."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -230,6 +231,71 @@ def test_workers_end_soon_after_their_parent_is_killed(tmp_path: Path) -> None:
             break
         time.sleep(0.01)
     assert not any(_running(pid) for pid in pids)
+
+
+_INTERRUPTED = """
+import os, sys, time, signal
+from minsec import workers
+if sys.argv[1] == "ignored":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+os.environ["MINSEC_WORKERS"] = "2"
+def slow(number):
+    time.sleep(0.01)
+    return os.getpid()
+try:
+    pids = list(workers.mapped(slow, range(200), least=2))
+except KeyboardInterrupt:
+    sys.exit(130)
+print(sorted(set(pids) - {os.getpid()}), pids[-1] == os.getpid())
+"""
+
+
+@pytest.mark.parametrize("interrupt", ["default", "ignored"])
+def test_ctrl_c_ends_the_workers_with_the_command_unless_it_ignores_it(interrupt: str) -> None:
+    """Ctrl-C reaches the whole process group: the command stops (its workers too), or, if it
+    ignores Ctrl-C (a command run in the background), its workers go on as well."""
+    with subprocess.Popen(
+        [sys.executable, "-c", _INTERRUPTED, interrupt], start_new_session=True, stdout=subprocess.PIPE, text=True
+    ) as command:
+        time.sleep(0.4)
+        os.killpg(command.pid, signal.SIGINT)
+        out, _ = command.communicate(timeout=60)
+    if interrupt == "default":
+        assert command.returncode == 130 and out == ""
+    else:  # two workers made every result, the last too: neither died of the signal
+        assert command.returncode == 0 and out.endswith("] False\n") and out.count(",") == 1, out
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(command.pid, 0)
+        pytest.fail("a worker outlived the command")
+
+
+_HANDLED = """
+import os, sys, time, signal
+from minsec import workers
+def cleanup(number, frame):
+    with open(sys.argv[1], "a") as log:
+        log.write(f"{os.getpid()}\\n")
+signal.signal(signal.SIGTERM, cleanup)
+os.environ["MINSEC_WORKERS"] = "2"
+def slow(number):
+    time.sleep(0.01)
+    return number
+print(list(workers.mapped(slow, range(200), least=2)) == list(range(200)), os.getpid())
+"""
+
+
+def test_a_signal_handler_of_the_caller_runs_in_the_caller_only(tmp_path: Path) -> None:
+    """A worker is a copy of the caller: the caller's cleanup on SIGTERM must not run there too."""
+    log = tmp_path / "cleanups"
+    with subprocess.Popen(
+        [sys.executable, "-c", _HANDLED, str(log)], start_new_session=True, stdout=subprocess.PIPE, text=True
+    ) as command:
+        time.sleep(0.4)
+        os.killpg(command.pid, signal.SIGTERM)
+        out, _ = command.communicate(timeout=60)
+    assert command.returncode == 0
+    assert out == f"True {command.pid}\n"  # every result, the workers' lost ones made by the caller
+    assert log.read_text() == f"{command.pid}\n"
 
 
 @pytest.mark.parametrize("setting", ["0", "-1", "two", "2.5", "1025", "1e3", "\u00b2", "\u0663"])

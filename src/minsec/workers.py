@@ -133,8 +133,13 @@ def _work(function: Callable[[Item], Result], items: Sequence[Item], pipe: int) 
     its next write fails, or it finds another parent before an item."""
     status = 1
     try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            # A handler of the caller's would run its cleanup in this copy of it; an ignored
+            # signal stays ignored (a command run in the background), and Ctrl-C's
+            # KeyboardInterrupt ends the worker below.
+            handler = signal.getsignal(number)
+            if callable(handler) and handler is not signal.default_int_handler:
+                signal.signal(number, signal.SIG_DFL)
         parent = os.getppid()
         with open(pipe, "wb") as out:
             writer = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
