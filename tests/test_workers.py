@@ -315,11 +315,46 @@ def test_the_command_line_names_a_bad_setting_in_one_line(mini_repo: MiniRepo, r
     )
 
 
-def test_the_default_is_one_process_per_usable_processor(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_is_one_process_per_usable_processor(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("MINSEC_WORKERS", raising=False)
+    monkeypatch.setattr(workers, "CGROUP_V2", str(tmp_path / "none"))
+    monkeypatch.setattr(workers, "CGROUP_V1", (str(tmp_path / "none"), str(tmp_path / "none")))
     assert workers.count() == min(len(os.sched_getaffinity(0)), workers.MOST)
     monkeypatch.setenv("MINSEC_WORKERS", " 3 ")
     assert workers.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("v2", "v1", "quota"),
+    [
+        ("150000 100000\n", None, 2),
+        ("50000 100000\n", None, 1),
+        ("max 100000\n", None, None),
+        (None, ("200000\n", "100000\n"), 2),
+        (None, ("-1\n", "100000\n"), None),
+        ("garbage\n", None, None),
+        (None, ("12x\n", "100000\n"), None),
+        (None, None, None),
+    ],
+    ids=["v2-1.5", "v2-0.5", "v2-max", "v1-2", "v1-none", "v2-garbage", "v1-garbage", "no-cgroup"],
+)
+def test_a_containers_processor_quota_caps_the_workers(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, v2: str | None, v1: tuple[str, str] | None, quota: int | None
+) -> None:
+    """A CI job limited to two processors' time on a large host sees every processor in its
+    affinity: the cgroup quota, rounded up, is what it may use."""
+    v2_file, v1_files = tmp_path / "cpu.max", (tmp_path / "quota", tmp_path / "period")
+    if v2 is not None:
+        v2_file.write_text(v2)
+    if v1 is not None:
+        for path, text in zip(v1_files, v1, strict=True):
+            path.write_text(text)
+    monkeypatch.setattr(workers, "CGROUP_V2", str(v2_file))
+    monkeypatch.setattr(workers, "CGROUP_V1", tuple(str(path) for path in v1_files))
+    assert workers._quota() == quota
+    monkeypatch.delenv("MINSEC_WORKERS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))
+    assert workers.count() == min(quota or workers.MOST, workers.MOST)
 
 
 # --- reading records and checking quotes with workers -----------------------------------

@@ -12,7 +12,7 @@ Nothing depends on the workers: a worker that fails or is killed, or a platform 
 only on Linux (``fork`` is unsafe on macOS and missing on Windows), only from a process with
 one thread, and only for enough items to be worth a fork. ``MINSEC_WORKERS`` sets how many
 processes may share the work (1: none forked); by default, one per processor this process may
-run on, at most :data:`MOST`.
+run on, no more than its container's quota (cgroups) allows, at most :data:`MOST`.
 """
 
 import contextlib
@@ -40,7 +40,7 @@ class WorkersError(ValueError):
 
 def count() -> int:
     """How many processes may share the work: ``MINSEC_WORKERS`` if set, else one per processor
-    this process may run on (at most :data:`MOST`)."""
+    this process may run on and its container's quota allows (at most :data:`MOST`)."""
     chosen = os.environ.get(VARIABLE, "").strip()
     if chosen:
         if not (chosen.isascii() and chosen.isdigit() and 1 <= int(chosen) <= 1024):
@@ -53,7 +53,37 @@ def count() -> int:
         available = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         available = os.cpu_count() or 1
-    return max(1, min(available, MOST))
+    return max(1, min(available, _quota() or available, MOST))
+
+
+#: Where Linux states a container's processor quota: cgroup v2's "quota period" (or "max"),
+#: then cgroup v1's quota and period (a quota of -1: none).
+CGROUP_V2 = "/sys/fs/cgroup/cpu.max"
+CGROUP_V1 = ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us")
+
+
+def _quota() -> int | None:
+    """How many processors' time this process's container may use, if it sets a quota (a CI
+    job with two processors' worth on a 64-processor host sees all 64 in its affinity)."""
+    found: list[str] = []
+    try:
+        with open(CGROUP_V2, encoding="ascii") as limit:
+            found = limit.read().split()[:2]
+    except (OSError, ValueError):
+        try:
+            found = []
+            for name in CGROUP_V1:
+                with open(name, encoding="ascii") as limit:
+                    found.append(limit.read().strip())
+        except (OSError, ValueError):
+            return None
+    try:
+        quota, period = (int(value) for value in found)
+    except ValueError:  # "max": no quota; anything unreadable: none known
+        return None
+    if quota <= 0 or period <= 0:
+        return None
+    return max(1, -(-quota // period))
 
 
 def _can_fork() -> bool:
