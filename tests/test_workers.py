@@ -446,6 +446,7 @@ def test_file_digests_taken_by_workers_are_those_of_one_process(
     mini_repo: MiniRepo, monkeypatch: pytest.MonkeyPatch, shared_calls: list[bool]
 ) -> None:
     _many_chunks(monkeypatch)
+    monkeypatch.setattr(record_files, "_DIGESTS_SHARED", 2)
     monkeypatch.setenv("MINSEC_WORKERS", "1")
     alone = record_files.file_digests(mini_repo.root)
     monkeypatch.setenv("MINSEC_WORKERS", "3")

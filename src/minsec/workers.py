@@ -8,9 +8,9 @@ in order, as if computed here, and taking them in (unpickling, writing the cache
 the workers' computing.
 
 Nothing depends on the workers: a worker that fails or is killed, or a platform without
-``fork``, means its remaining items are done here instead. Workers run
-only on Linux (``fork`` is unsafe on macOS and missing on Windows), only from a process with
-one thread, and only for enough items to be worth a fork. ``MINSEC_WORKERS`` sets how many
+``fork``, means its remaining items are done here instead. Workers run only on Linux
+(``fork`` is unsafe on macOS and missing on Windows), only from a process with one thread,
+and only for enough items to be worth a fork. ``MINSEC_WORKERS`` sets how many
 processes may share the work (1: none forked); by default, one per processor this process may
 run on, no more than its container's quota (cgroups) allows, at most :data:`MOST`.
 """
