@@ -58,14 +58,6 @@ def _pid_and_square(number: int) -> tuple[int, int]:
     return os.getpid(), number * number
 
 
-def _gone(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_no_more_workers_than_items(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "8")
     started: list[int] = []
@@ -81,6 +73,15 @@ def test_no_more_workers_than_items(monkeypatch: pytest.MonkeyPatch) -> None:
     assert started == [1, 1, 1]
 
 
+def _running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def test_results_come_in_order_each_from_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "3")
     results = list(workers.mapped(_pid_and_square, range(50), least=2))
@@ -88,7 +89,7 @@ def test_results_come_in_order_each_from_its_worker(monkeypatch: pytest.MonkeyPa
     pids = [pid for pid, _ in results]
     assert len(set(pids)) == 3 and os.getpid() not in pids
     assert pids == [pids[number % 3] for number in range(50)]  # item i by worker i % 3
-    assert all(_gone(pid) for pid in set(pids))
+    assert all(not _running(pid) for pid in set(pids))
 
 
 @pytest.mark.parametrize(
@@ -189,23 +190,14 @@ def test_an_error_in_a_worker_is_raised_only_if_the_parent_meets_it_too(monkeypa
     with pytest.raises(ValueError, match="item 4"):
         for pid, _ in workers.mapped(fails_everywhere, range(12), least=2):
             started.append(pid)
-    assert started and all(_gone(pid) for pid in set(started))
+    assert started and all(not _running(pid) for pid in set(started))
 
 
 def test_closing_early_stops_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINSEC_WORKERS", "2")
     with closing(workers.mapped(_pid_and_square, range(1000), least=2)) as results:
         pids = {next(results)[0], next(results)[0]}
-    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie, dead but not yet reaped by whoever adopted it, does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    assert len(pids) == 2 and all(not _running(pid) for pid in pids)
 
 
 def test_workers_end_soon_after_their_parent_is_killed(tmp_path: Path) -> None:

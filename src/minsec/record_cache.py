@@ -149,7 +149,9 @@ class Store:
 
     def recorded(self) -> list[tuple[bytes, bytes]]:
         """The (key, entry) pairs a stand-in would have written since this was last asked."""
-        found, self._recorded = self._recorded or [], [] if self._recorded is not None else None
+        if self._recorded is None:
+            return []
+        found, self._recorded = self._recorded, []
         return found
 
     @property
