@@ -270,7 +270,7 @@ def test_a_new_table_and_column_appear_everywhere_without_code_changes(repo_root
     rows = {**rows, "widgets": [{"deal_id": deal_id, "widget": "sprocket"}]}
     rows["deals"] = [{**r, "flavour": "invented"} for r in rows["deals"]]
 
-    pages = Site(new_tables, rows, None, {}).files()
+    pages = dict(Site(new_tables, rows, None, {}).pages())
     assert "sprocket" in pages["tables/widgets.html"].decode()
     deal_page = pages[f"deals/{deal_id}.html"].decode()
     assert ">Widgets</h2>" in deal_page and "sprocket" in deal_page and ">flavour</dt>" in deal_page

@@ -211,9 +211,10 @@ def _parsed(paths: list[Path], parsed: "RecordCache | None" = None) -> list[dict
 def _add_records(gazetteer: Gazetteer, records: Path, parsed: "RecordCache | None") -> None:
     """The project's own records in ``records``: their ids taken, actors and commodities known by
     name, the other kinds kept whole to be matched."""
-    for folder in (p for p in records.iterdir() if p.is_dir()):
-        gazetteer.taken_ids.update(path.stem for path in _record_files(folder))
-    actors = _record_files(records / "actors")
+    listed = {folder.name: _record_files(folder) for folder in records.iterdir() if folder.is_dir()}
+    for files in listed.values():
+        gazetteer.taken_ids.update(path.stem for path in files)
+    actors = listed.pop("actors", [])
     for path, data in zip(actors, _read_records(actors, parsed), strict=True):
         if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
             continue
@@ -231,7 +232,7 @@ def _add_records(gazetteer: Gazetteer, records: Path, parsed: "RecordCache | Non
         gazetteer.existing[actor.id] = data
         for name in actor.names:
             gazetteer.actor_names.setdefault(name, actor.id)
-    commodities = _record_files(records / "commodities")
+    commodities = listed.pop("commodities", [])
     for path, data in zip(commodities, _read_records(commodities, parsed), strict=True):
         if not data or data.get("withdrawn") or not isinstance(data.get("name"), str):
             continue
@@ -249,7 +250,7 @@ def _add_records(gazetteer: Gazetteer, records: Path, parsed: "RecordCache | Non
         ("sources", gazetteer.sources),
         ("claims", gazetteer.claims),
     ):
-        for data in _read_records(_record_files(records / folder), parsed):
+        for data in _read_records(listed.pop(folder, []), parsed):
             if data and not data.get("withdrawn") and isinstance(data.get("id"), str):
                 bucket.append(data)
                 gazetteer.existing[data["id"]] = data

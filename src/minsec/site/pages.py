@@ -393,10 +393,6 @@ class Site:
         for name in ("minsec.css", "tables.js"):
             yield f"assets/{name}", resources.files("minsec.site").joinpath("static", name).read_bytes()
 
-    def files(self) -> dict[str, bytes]:
-        """Every page, relative path to bytes."""
-        return dict(self.pages())
-
 
 @per_table
 def _precision_columns(table: Table) -> tuple[str, ...]:
